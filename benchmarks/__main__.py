@@ -49,9 +49,7 @@ def run_backend(backend, filter_text, repeat):
 
 def markdown_table(rows):
     """Formats the rows of every backend as one markdown table."""
-    baselines = {
-        (row["backend"], row["group"]): row["median_s"] for row in rows if row["baseline"]
-    }
+    baselines = {(row["backend"], row["group"]): row["median_s"] for row in rows if row["baseline"]}
     by_variant = collections.defaultdict(list)
     for row in rows:
         by_variant[(row["group"], row["variant"])].append(row["median_s"])
@@ -59,11 +57,14 @@ def markdown_table(rows):
         "| group | variant | backend | median | ratio to baseline | spread across backends |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
-    for row in sorted(rows, key=lambda r: (r["group"], not r["baseline"], r["variant"],
-                                           r["backend"])):
+    for row in sorted(
+        rows, key=lambda r: (r["group"], not r["baseline"], r["variant"], r["backend"])
+    ):
         baseline = baselines.get((row["backend"], row["group"]))
-        ratio = "baseline" if row["baseline"] else (
-            f"{row['median_s'] / baseline:.3g}x" if baseline else "n/a"
+        ratio = (
+            "baseline"
+            if row["baseline"]
+            else (f"{row['median_s'] / baseline:.3g}x" if baseline else "n/a")
         )
         medians = by_variant[(row["group"], row["variant"])]
         spread = f"{max(medians) / min(medians):.1f}x" if len(medians) > 1 else "n/a"
@@ -87,8 +88,9 @@ def main(argv=None):
         print(f"running benchmarks on {backend} ...", file=sys.stderr, flush=True)
         rows += run_backend(backend, args.filter, args.repeat)
     header = (
-        f"Benchmarks run on {time.strftime('%Y-%m-%d')}, {platform.processor() or platform.machine()}"
-        f", {os.cpu_count()} CPU cores, Python {platform.python_version()}. "
+        f"Benchmarks run on {time.strftime('%Y-%m-%d')}, "
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, "
+        f"Python {platform.python_version()}. "
         "Median of the timed samples after warm-up; ratio = median / the group's baseline "
         "on the same backend."
     )

@@ -19,8 +19,6 @@ sys.path.insert(0, ROOT_DIR)
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from sphinx_gallery.sorting import FileNameSortKey  # noqa: E402
-
 project = "Sequence models with Keras 3: the course companion"
 author = "The companion authors"
 copyright = "2026, the companion authors"
@@ -38,7 +36,6 @@ extensions = [
 
 html_theme = "sphinx_book_theme"
 html_title = "Sequence models with Keras 3"
-html_static_path = ["_static"]
 html_theme_options = {
     "show_toc_level": 2,
     "home_page_in_toc": True,
@@ -47,8 +44,14 @@ html_theme_options = {
 }
 html_last_updated_fmt = None
 
-exclude_patterns = ["_build", "chapters/*.ipynb", "chapters/*.py", "chapters/*.md5",
-                    "chapters/*.codeobj.json", "chapters/*.zip"]
+exclude_patterns = [
+    "_build",
+    "chapters/*.ipynb",
+    "chapters/*.py",
+    "chapters/*.md5",
+    "chapters/*.codeobj.json",
+    "chapters/*.zip",
+]
 
 autodoc_default_options = {"members": True, "show-inheritance": True}
 autodoc_member_order = "bysource"
@@ -74,7 +77,7 @@ sphinx_gallery_conf = {
     "gallery_dirs": ["chapters"],
     "filename_pattern": _chapter_pattern(),
     "ignore_pattern": r"__init__\.py",
-    "within_subsection_order": FileNameSortKey,
+    "within_subsection_order": "FileNameSortKey",  # chapters run in file-name order
     "image_scrapers": ("matplotlib",),
     "remove_config_comments": True,
     "download_all_examples": False,
@@ -102,9 +105,7 @@ def _write_datasets_page(app):
         "with ``pip install companion[data]``) or from seeded synthetic generators; "
         "online entries download once into a cache, check a checksum, and name an "
         "offline alternative when the network is unreachable. This page is generated "
-        "from the registry when the book is built.\n\n"
-        + datasets.datasets_table_rst()
-        + "\n"
+        "from the registry when the book is built.\n\n" + datasets.datasets_table_rst() + "\n"
     )
     path = os.path.join(DOCS_DIR, "datasets.rst")
     if not os.path.exists(path) or open(path).read() != text:

@@ -64,7 +64,10 @@ def check_same_outputs_from_config(layer, inputs, atol=1e-6):
     expected, actual = _to_numpy(layer(inputs)), _to_numpy(restored(inputs))
     for e, a in zip(keras.tree.flatten(expected), keras.tree.flatten(actual), strict=True):
         np.testing.assert_allclose(
-            a, e, atol=atol, rtol=1e-5,
+            a,
+            e,
+            atol=atol,
+            rtol=1e-5,
             err_msg=f"{layer.__class__.__name__} rebuilt from its config computes other "
             "outputs: get_config() misses an argument",
         )
@@ -182,7 +185,5 @@ def check_loads_across_backends(build_source, path, atol=1e-5):
         assert result.returncode == 0, f"saving under {other} failed:\n{result.stderr[-3000:]}"
         arrays = np.load(arrays_path)
         restored = keras.saving.load_model(model_path)
-        outputs = keras.ops.convert_to_numpy(
-            keras.tree.flatten(restored(arrays["inputs"]))[0]
-        )
+        outputs = keras.ops.convert_to_numpy(keras.tree.flatten(restored(arrays["inputs"]))[0])
         np.testing.assert_allclose(outputs, arrays["outputs"], atol=atol, rtol=1e-5)

@@ -21,7 +21,9 @@ def test_parse_args_keeps_the_current_backend():
 
 
 def test_unknown_backend_is_a_clear_error():
-    with pytest.raises(ValueError, match=r"backend must be one of tensorflow, jax, torch .*'theano'"):
+    with pytest.raises(
+        ValueError, match=r"backend must be one of tensorflow, jax, torch .*'theano'"
+    ):
         runtime.parse_args("Title.", argv=["--backend", "theano"])
 
 
@@ -34,8 +36,11 @@ def test_switching_backend_after_keras_import_is_refused():
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=os.path.basename)
 def test_chapter_scripts_reject_an_unknown_backend(chapter):
     result = subprocess.run(
-        [sys.executable, chapter, "--backend", "theano"], capture_output=True, text=True,
-        cwd=ROOT, timeout=120,
+        [sys.executable, chapter, "--backend", "theano"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
     )
     assert result.returncode != 0
     assert "backend must be one of tensorflow, jax, torch (got backend='theano')" in result.stderr
