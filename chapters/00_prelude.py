@@ -24,12 +24,12 @@ from companion import runtime
 
 args = runtime.parse_args(__doc__)
 
-import keras  # noqa: E402  (after the backend is chosen)
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from keras import ops  # noqa: E402
+import keras  # after the backend is chosen
+import matplotlib.pyplot as plt
+import numpy as np
+from keras import ops
 
-from companion import plotting  # noqa: E402
+from companion import plotting
 
 keras.utils.set_random_seed(args.seed)
 rng = np.random.default_rng(args.seed)
