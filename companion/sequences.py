@@ -814,4 +814,4 @@ def one_hot(ids, depth):
             f"ids must be in [0, depth={depth}) (got {int(array[where])} at index "
             f"{where if len(where) != 1 else where[0]})"
         )
-    return np.eye(depth, dtype=np.float32)[array]  # (..., depth)
+    return (array[..., None] == np.arange(depth)).astype(np.float32)  # (..., depth)
