@@ -302,7 +302,7 @@ def test_parse_imdb_matches_keras_load_data(fixtures_dir, monkeypatch):
         {"start_char": None, "oov_char": None, "index_from": 0, "num_words": 6},
     ]:
         ours = datasets.parse_imdb_npz(path, **options)
-        reference = keras.datasets.imdb.load_data(**options)
+        reference = keras.datasets.imdb.load_data(**options)  # offline-ok: get_file patched
         for (x, y), (x_ref, y_ref) in zip(ours, reference, strict=True):
             assert [list(s) for s in x] == [list(s) for s in x_ref], options
             np.testing.assert_array_equal(y, y_ref)
