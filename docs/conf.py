@@ -58,6 +58,11 @@ autodoc_member_order = "bysource"
 autosummary_generate = True
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
+# keras-hub's docstring sections: "Call arguments:" is rendered like "Args:".
+napoleon_custom_sections = [("Call arguments", "params_style")]
+# Overridden Keras methods (get_config, from_config, ...) would otherwise show
+# Keras's own Markdown docstrings, which are not reStructuredText.
+autodoc_inherit_docstrings = False
 
 nitpicky = False
 
