@@ -779,11 +779,16 @@ for name, model in adding_models.items():
 
 figure, all_axes = plotting.new_axes(ncols=2, width=5.4, height=3.6, sharey=True)
 distance = ADDING_STEPS - np.arange(1, ADDING_STEPS + 1)  # T - t
-for axes, moment in zip(all_axes, ("initialisation", "trained"), strict=True):
+moment_titles = {"initialisation": "at initialisation", "trained": "after training"}
+for axes, moment in zip(all_axes, moment_titles, strict=True):
     for name in adding_models:
         axes.semilogy(distance, norms[name, moment] + 1e-30, label=name)
     plotting.label(
-        axes, f"||dL/dh_t|| at {moment}", "distance to the loss T - t", "mean norm", legend=True
+        axes,
+        f"||dL/dh_t|| {moment_titles[moment]}",
+        "distance to the loss T - t",
+        "mean norm",
+        legend=True,
     )
 plt.show()
 for name in adding_models:
