@@ -288,7 +288,7 @@ def test_parse_text_fixture(fixtures_dir):
     assert text.startswith("First Citizen:\nBefore we proceed") and text.count("\n") == 11
 
 
-def test_parse_imdb_matches_keras_load_data(fixtures_dir, monkeypatch):
+def test_parse_imdb_matches_keras_load_data(fixtures_dir, monkeypatch):  # offline-ok
     """Same ids, labels and order as keras.datasets.imdb.load_data on the same file."""
     import keras
 
@@ -351,11 +351,11 @@ def test_download_is_verified_then_cached(fixtures_dir, tmp_path, monkeypatch, c
         payload = handle.read()
     urls = []
 
-    def fake_urlopen(url, timeout):
+    def fake_urlopen(url, timeout):  # offline-ok: a fake
         urls.append(url)
         return io.BytesIO(payload)
 
-    monkeypatch.setattr(datasets.urllib.request, "urlopen", fake_urlopen)
+    monkeypatch.setattr(datasets.urllib.request, "urlopen", fake_urlopen)  # offline-ok
     with_sha256(monkeypatch, "tiny_shakespeare", sha256_of(source))
     assert datasets.load("tiny_shakespeare", cache_dir=tmp_path).startswith("First Citizen")
     assert urls == [datasets.describe("tiny_shakespeare").url]
