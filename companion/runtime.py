@@ -151,13 +151,8 @@ def run_report(start_time=None):
     """
     keras = sys.modules.get("keras")
     backend = keras.config.backend() if keras is not None else os.environ.get("KERAS_BACKEND")
-    packages = [
-        "keras",
-        "keras-hub",
-        "numpy",
-        {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}.get(backend, ""),
-    ]
-    versions = ", ".join(f"{name} {_version(name)}" for name in packages if name and _version(name))
+    packages = ["keras", "keras-hub", "numpy"] + ([backend] if backend in BACKENDS else [])
+    versions = ", ".join(f"{name} {_version(name)}" for name in packages if _version(name))
     elapsed = time.perf_counter() - (_START_TIME if start_time is None else start_time)
     return (
         f"Ran with backend {backend} on Python {platform.python_version()} "
