@@ -32,7 +32,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from keras import ops
 
-from companion import datasets, plotting, sequences
+from companion import data, plotting, sequences, text
 
 keras.utils.set_random_seed(args.seed)
 
@@ -138,7 +138,7 @@ print(f"the two sequences are equal: {same_sequence}")
 dna = "GACGGGGGAGATAATCTTAATGTTGCGTGTGAA"  # deck 004, first strand (illustrative)
 bases = "ACGT"
 dna_ids = [bases.index(base) for base in dna]
-dna_one_hot = sequences.one_hot(dna_ids, depth=len(bases))  # (T, 4)
+dna_one_hot = text.one_hot(dna_ids, depth=len(bases))  # (T, 4)
 print(f"DNA strand of {len(dna)} bases -> one-hot array {dna_one_hot.shape}")
 print("first 8 bases (rows) over A C G T (columns):")
 for base, row in zip(dna[:8], dna_one_hot[:8].astype(int), strict=True):
@@ -146,15 +146,15 @@ for base, row in zip(dna[:8], dna_one_hot[:8].astype(int), strict=True):
 
 # %%
 # **Text.** A sentence is a sequence of characters, or of words. The King James
-# Bible (``datasets.load("kjv")``, public-domain text) opens:
+# Bible (``data.load("kjv")``, public-domain text) opens:
 
-kjv = datasets.load("kjv")
+kjv = data.load("kjv")
 first_sentence = kjv[: kjv.index(".") + 1]
 print(repr(first_sentence))
-print(f"{len(sequences.char_tokens(first_sentence))} characters:")
-print(sequences.char_tokens(first_sentence))
-print(f"{len(sequences.word_tokens(first_sentence))} words and punctuation marks:")
-print(sequences.word_tokens(first_sentence))
+print(f"{len(text.char_tokens(first_sentence))} characters:")
+print(text.char_tokens(first_sentence))
+print(f"{len(text.word_tokens(first_sentence))} words and punctuation marks:")
+print(text.word_tokens(first_sentence))
 
 # %%
 # **Audio.** Speech becomes a sequence of short frames, each summarised by a
@@ -167,7 +167,7 @@ print(sequences.word_tokens(first_sentence))
 # that installs offline with this book, so it is not shown; the speech set
 # plays the same role (classify a whole variable-length multichannel signal).
 
-(vowel_train, speaker_train), (vowel_test, speaker_test) = datasets.load("japanese_vowels")
+(vowel_train, speaker_train), (vowel_test, speaker_test) = data.load("japanese_vowels")
 vowel_lengths = np.array([len(u) for u in vowel_train + vowel_test])
 print(
     f"{len(vowel_train)} training and {len(vowel_test)} test utterances, "
@@ -199,10 +199,10 @@ plt.show()
 # considered as sequential data because usually stocks follow trends over
 # time".
 
-sunspots = datasets.load("sunspots")
-weather = datasets.load("seattle_weather")
-stocks = datasets.load("stocks")
-markets = datasets.load("eu_stock_markets")
+sunspots = data.load("sunspots")
+weather = data.load("seattle_weather")
+stocks = data.load("stocks")
+markets = data.load("eu_stock_markets")
 for series in (sunspots, weather, stocks, markets):
     print(
         f"{series.name:>16}: values {series.values.shape}, {series.frequency}, "
@@ -551,7 +551,7 @@ plt.show()
 # with a ``StandardScaler`` fitted on the training part only, and scored on the
 # last 15 % (the chronological test set), in ppm.
 
-co2 = datasets.load("co2")
+co2 = data.load("co2")
 co2_levels = co2.values.astype("float64")  # (T,) ppm
 co2_changes = np.diff(co2_levels)  # d_t = x_t - x_{t-1}, stored at index t - 1: (T - 1,)
 change_inputs, change_targets = sequences.sliding_windows(co2_changes, CO2_WINDOW)
@@ -673,7 +673,7 @@ print(padded_numbers)
 # "1. Vocabulary, 2. Indexing"). Id 0 is kept for padding and id 1 for words
 # not in the vocabulary, so a real word never collides with the padding:
 
-toy_vocabulary = sequences.Vocabulary(sentence_1 + sentence_2)
+toy_vocabulary = text.Vocabulary(sentence_1 + sentence_2)
 print(f"vocabulary ({len(toy_vocabulary)} entries): {toy_vocabulary.tokens}")
 id_lists = [toy_vocabulary.encode(sentence_1), toy_vocabulary.encode(sentence_2)]
 print(f"sentence 1 -> {id_lists[0]}")
@@ -751,14 +751,14 @@ print(toy_vocabulary.decode(padded_short[1]))
 # text brings words the vocabulary has never seen. On the King James Bible,
 # with the last 10 % of the words held out as "new" text:
 
-kjv_chars = sequences.char_tokens(kjv)
-kjv_words = sequences.word_tokens(kjv)
+kjv_chars = text.char_tokens(kjv)
+kjv_words = text.word_tokens(kjv)
 char_split = int((1.0 - HELD_OUT_SHARE) * len(kjv_chars))
 seen_chars, new_chars = kjv_chars[:char_split], kjv_chars[char_split:]
 split_at = int((1.0 - HELD_OUT_SHARE) * len(kjv_words))
 seen_words, new_words = kjv_words[:split_at], kjv_words[split_at:]
-char_vocabulary = sequences.Vocabulary(seen_chars)
-word_vocabulary = sequences.Vocabulary(seen_words)
+char_vocabulary = text.Vocabulary(seen_chars)
+word_vocabulary = text.Vocabulary(seen_words)
 print(
     f"characters: {len(kjv_chars):,} tokens, vocabulary of {len(char_vocabulary)} "
     f"(2 reserved + distinct characters) from the first {1 - HELD_OUT_SHARE:.0%}; "
@@ -771,8 +771,8 @@ print(
 )
 print(f"character tokens per word token: {len(kjv_chars) / len(kjv_words):.2f}")
 print(
-    f"tokens per sentence, first verse: {len(sequences.char_tokens(first_sentence))} "
-    f"characters vs {len(sequences.word_tokens(first_sentence))} words"
+    f"tokens per sentence, first verse: {len(text.char_tokens(first_sentence))} "
+    f"characters vs {len(text.word_tokens(first_sentence))} words"
 )
 
 # %%
@@ -783,7 +783,7 @@ print(
 print(f"{'max_size':>9} | OOV rate on the held-out 10 %")
 oov_rates = {}
 for max_size in [1_000, 5_000, 10_000, None]:
-    capped = sequences.Vocabulary(seen_words, max_size=max_size)
+    capped = text.Vocabulary(seen_words, max_size=max_size)
     oov_rates[max_size] = capped.count_oov(new_words) / len(new_words)
     size_name = "all" if max_size is None else f"{max_size:,}"
     print(f"{size_name:>9} | {oov_rates[max_size]:.2%} (vocabulary of {len(capped):,})")
@@ -812,7 +812,7 @@ deck_words = ["rome", "paris", "italy", "france"]
 print(f"counts in the KJV training words: { {w: word_vocabulary.counts[w] for w in deck_words} }")
 place_words = [w for w in deck_words if w in word_vocabulary] + ["egypt", "jerusalem"]
 place_ids = word_vocabulary.encode(place_words)
-place_one_hot = sequences.one_hot(place_ids, depth=len(word_vocabulary))  # (P, V)
+place_one_hot = text.one_hot(place_ids, depth=len(word_vocabulary))  # (P, V)
 distances = np.linalg.norm(place_one_hot[:, None] - place_one_hot[None, :], axis=-1)  # (P, P)
 print(f"ids {dict(zip(place_words, place_ids, strict=True))}")
 print("pairwise Euclidean distances of the one-hot vectors:")
@@ -823,9 +823,9 @@ print(np.round(distances, 3))
 # :math:`T` integers, its one-hot version :math:`T \times V` floats. For the
 # held-out text with a 10,000-word vocabulary:
 
-vocabulary_10k = sequences.Vocabulary(seen_words, max_size=10_000)
-verse_ids = np.array(vocabulary_10k.encode(sequences.word_tokens(first_sentence)), "int32")
-verse_one_hot = sequences.one_hot(verse_ids, depth=len(vocabulary_10k))  # (T, V)
+vocabulary_10k = text.Vocabulary(seen_words, max_size=10_000)
+verse_ids = np.array(vocabulary_10k.encode(text.word_tokens(first_sentence)), "int32")
+verse_one_hot = text.one_hot(verse_ids, depth=len(vocabulary_10k))  # (T, V)
 print(f"first verse: ids {verse_ids.nbytes} bytes, one-hot {verse_one_hot.nbytes:,} bytes")
 bytes_per_id = verse_ids.itemsize
 bytes_per_one_hot = verse_one_hot.nbytes // len(verse_ids)

@@ -34,7 +34,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from keras import ops
 
-from companion import datasets, plotting, recurrent, sequences
+from companion import data, plotting, recurrent, sequences, text, training
 
 keras.utils.set_random_seed(args.seed)
 
@@ -52,26 +52,6 @@ ADDING_UNITS = 32
 ADDING_MAX_EPOCHS = 40 if args.full else 14  # LSTM and GRU stop once they pass the bar
 ADDING_BASELINE_EPOCHS = 20 if args.full else 4  # tanh RNN and IRNN
 BATCH_SIZE = 32
-
-
-def sgd_gradients(model, inputs, targets, loss):
-    """Gradients of ``loss`` by one plain SGD step with learning rate 1.
-
-    With :math:`w \\leftarrow w - 1 \\cdot \\partial L / \\partial w`, the
-    change of each weight is its gradient: a backend-agnostic autodiff probe.
-    The weights are restored afterwards. A model is compiled once per loss.
-    """
-    if getattr(model, "gradient_loss", None) is not loss:
-        model.compile(optimizer=keras.optimizers.SGD(learning_rate=1.0), loss=loss)
-        model.gradient_loss = loss
-    before = [np.array(w) for w in model.get_weights()]
-    model.train_on_batch(inputs, targets)
-    after = model.get_weights()
-    model.set_weights(before)
-    trainable = {id(w) for w in model.trainable_weights}
-    return [
-        b - a for b, a, w in zip(before, after, model.weights, strict=True) if id(w) in trainable
-    ]
 
 
 def summed_product(y_true, y_pred):
@@ -95,7 +75,7 @@ def summed_product(y_true, y_pred):
 
 sentence = ["I", "love", "recurrent", "neural"]
 words = sorted(set(sentence))
-one_hot_words = {w: sequences.one_hot(np.array([i]), len(words)) for i, w in enumerate(words)}
+one_hot_words = {w: text.one_hot(np.array([i]), len(words)) for i, w in enumerate(words)}
 
 rnn = recurrent.SimpleRNNCell(4)  # rnn = RNN()
 readout = keras.layers.Dense(len(words))  # the prediction y_t = f(h_t)
@@ -177,22 +157,11 @@ check_mask[1, 5:] = False  # a shorter sequence
 check_mask[2, 2:] = False  # a very short one
 
 
-class FlattenAll(keras.layers.Layer):
-    """Concatenates a list of tensors, each flattened to (B, -1); drops the mask."""
-
-    def compute_mask(self, inputs, mask=None):
-        return None
-
-    def call(self, tensors, mask=None):
-        flat = [ops.reshape(t, (ops.shape(t)[0], -1)) for t in tensors]
-        return ops.concatenate(flat, axis=-1)
-
-
 def equality_model(layer):
     """Wraps a recurrent layer so all its outputs and states form one vector."""
     x = keras.Input((7, 4))
     m = keras.Input((7,), dtype="bool")
-    return keras.Model([x, m], FlattenAll()(list(layer(x, mask=m))))
+    return keras.Model([x, m], training.FlattenAll()(list(layer(x, mask=m))))
 
 
 equality_rows = []
@@ -222,7 +191,7 @@ for name, make_keras, make_cell, make_fast, is_gru in [
     models["fast path"].set_weights(weights)
     reference = ops.convert_to_numpy(models["keras"]([check_inputs, check_mask]))
     coefficients = rng.normal(size=reference.shape).astype("float32")
-    reference_grads = sgd_gradients(
+    reference_grads = training.sgd_gradients(
         models["keras"], [check_inputs, check_mask], coefficients, summed_product
     )
     if is_gru:
@@ -231,7 +200,7 @@ for name, make_keras, make_cell, make_fast, is_gru in [
         values = ops.convert_to_numpy(models[variant]([check_inputs, check_mask]))
         grad_error = np.nan  # the page checks the fast path's gradients, the tests both
         if variant == "fast path":
-            grads = sgd_gradients(
+            grads = training.sgd_gradients(
                 models[variant], [check_inputs, check_mask], coefficients, summed_product
             )
             grad_error = max(
@@ -348,7 +317,7 @@ def per_sequence_loss(y_true, y_pred):  # sum_t 0.5 ||y_t - target_t||^2, mean o
     return 0.5 * ops.sum(ops.square(y_pred - y_true), axis=(1, 2))
 
 
-autodiff = sgd_gradients(bptt_model, bptt_inputs, bptt_targets, per_sequence_loss)
+autodiff = training.sgd_gradients(bptt_model, bptt_inputs, bptt_targets, per_sequence_loss)
 by_hand = recurrent.rnn_bptt_numpy(bptt_inputs, bptt_targets, *bptt_weights)
 names = ["w_xh", "w_hh", "b_h", "w_hy", "b_y"]
 bptt_error = max(
@@ -410,7 +379,7 @@ plt.show()
 # which steps are real, so a masked step leaves the state alone and the last
 # real state classifies the utterance.
 
-(vowel_train, speaker_train), (vowel_test, speaker_test) = datasets.load("japanese_vowels")
+(vowel_train, speaker_train), (vowel_test, speaker_test) = data.load("japanese_vowels")
 vowel_length = max(len(u) for u in vowel_train + vowel_test)
 train_padded, train_mask = sequences.pad_sequences(vowel_train, maxlen=vowel_length)
 test_padded, test_mask = sequences.pad_sequences(vowel_test, maxlen=vowel_length)
@@ -506,7 +475,7 @@ for name, accuracy, count, seconds in variant_rows:
 # it reads the whole past and each forecast uses only years before it; the
 # naive forecast repeats the last value.
 
-sunspots = datasets.load("sunspots")
+sunspots = data.load("sunspots")
 spots = sunspots.values.astype("float32")  # (T,)
 spots_train, spots_val, spots_test = sequences.chronological_split(spots, 0.7, 0.15)
 spot_scaler = sequences.StandardScaler().fit(spots_train)
@@ -594,25 +563,13 @@ def sine_family(n, seed):
     return vectors.astype("float32"), curves[..., None].astype("float32")
 
 
-class Clock(keras.layers.Layer):
-    """The inputs of a one-to-many decoder: the time t / T at each step, (B, T, 1)."""
-
-    def __init__(self, steps, **kwargs):
-        super().__init__(**kwargs)
-        self.steps = steps
-
-    def call(self, vectors):
-        ramp = ops.arange(self.steps, dtype="float32") / self.steps  # (T,)
-        return ops.zeros_like(vectors[:, :1, None]) + ramp[None, :, None]  # (B, T, 1)
-
-
 vectors_train, curves_train = sine_family(ONE_TO_MANY_TRAIN, seed=1)
 vectors_test, curves_test = sine_family(500, seed=2)
 keras.utils.set_random_seed(args.seed)
 vector = keras.Input((3,))
 initial = keras.layers.Dense(48, activation="tanh")(vector)  # h_0 = tanh(W v + b)
 decoded = recurrent.GRU(48, return_sequences=True)(
-    Clock(ONE_TO_MANY_STEPS)(vector), initial_state=[initial]
+    recurrent.Clock(ONE_TO_MANY_STEPS)(vector), initial_state=[initial]
 )
 generator = keras.Model(vector, keras.layers.Dense(1)(decoded))
 generator.compile(keras.optimizers.Adam(3e-3), "mse")
@@ -644,26 +601,14 @@ plt.show()
 # the IRNN get a fixed, shorter budget (the figure of section 11 shows why
 # more epochs would not help the tanh RNN).
 
-adding_x, adding_y = datasets.load(
+adding_x, adding_y = data.load(
     "adding_problem", n=ADDING_TRAIN, length=ADDING_STEPS, seed=args.seed
 )
-adding_test_x, adding_test_y = datasets.load(
+adding_test_x, adding_test_y = data.load(
     "adding_problem", n=1000, length=ADDING_STEPS, seed=args.seed + 1
 )
 trivial_mse = float(np.mean((adding_test_y - adding_y.mean()) ** 2))
 print(f"predicting the training mean: test MSE {trivial_mse:.3f}")
-
-
-class StopBelow(keras.callbacks.Callback):
-    """Stops training once the validation loss is below a threshold."""
-
-    def __init__(self, threshold):
-        super().__init__()
-        self.threshold = threshold
-
-    def on_epoch_end(self, epoch, logs=None):
-        if logs["val_loss"] < self.threshold:
-            self.model.stop_training = True
 
 
 adding_cells = {
@@ -693,7 +638,7 @@ for name, make_cell in adding_cells.items():
         batch_size=BATCH_SIZE,
         epochs=ADDING_MAX_EPOCHS if gated else ADDING_BASELINE_EPOCHS,
         validation_data=(adding_test_x[:500], adding_test_y[:500]),
-        callbacks=[StopBelow(0.005)] if gated else [],
+        callbacks=[training.StopBelow(0.005)] if gated else [],
         verbose=0,
     )
     test_mse = float(model.evaluate(adding_test_x[500:], adding_test_y[500:], verbose=0))
@@ -721,31 +666,6 @@ runtime.check_bar(
 # into :math:`p`.
 
 
-class ProbedRNN(keras.layers.Layer):
-    """Runs a cell with a zero probe added to the state h_t after each step."""
-
-    def __init__(self, cell, batch, steps, **kwargs):
-        super().__init__(**kwargs)
-        self.cell = cell
-        self.probe = self.add_weight(
-            shape=(batch, steps, cell.units), initializer="zeros", name="probe"
-        )
-
-    def call(self, x):
-        projected = ops.transpose(self.cell.project_inputs(x), (1, 0, 2))  # (T, B, G*U)
-        probes = ops.transpose(self.probe, (1, 0, 2))  # (T, B, U)
-        states = [ops.zeros_like(probes[0]) for _ in np.atleast_1d(self.cell.state_size)]
-
-        def body(states, inputs):
-            x_t, p_t = inputs
-            _, new_states = self.cell.step(x_t, list(states))
-            new_states = [new_states[0] + p_t, *new_states[1:]]  # h_t + p_t
-            return new_states, new_states
-
-        final_states, _ = ops.scan(body, states, (projected, probes))
-        return final_states[0]  # (B, U)
-
-
 PROBE_BATCH = 64
 probe_x, probe_y = adding_test_x[:PROBE_BATCH], adding_test_y[:PROBE_BATCH]
 
@@ -756,7 +676,7 @@ def per_sequence_squared_error(y_true, y_pred):
 
 def state_gradient_norms(probed):
     """Mean over the batch of ||dL_b/dh_t||, t = 1..T, with the probed model."""
-    grads = sgd_gradients(probed, probe_x, probe_y, per_sequence_squared_error)
+    grads = training.sgd_gradients(probed, probe_x, probe_y, per_sequence_squared_error)
     probe_index = [i for i, w in enumerate(probed.trainable_weights) if w.name == "probe"][0]
     return np.linalg.norm(grads[probe_index], axis=-1).mean(axis=0)  # (T,)
 
@@ -768,7 +688,7 @@ for name, model in adding_models.items():
     probed = keras.Sequential(
         [
             keras.Input((ADDING_STEPS, 2), batch_size=PROBE_BATCH),
-            ProbedRNN(cell, PROBE_BATCH, ADDING_STEPS),
+            recurrent.ProbedRNN(cell, PROBE_BATCH, ADDING_STEPS),
             head,
         ]
     )
@@ -832,7 +752,9 @@ for label, options in [
         ]
     )
     if not exploding_rows:
-        first_grads = sgd_gradients(model, adding_x[:BATCH_SIZE], adding_y[:BATCH_SIZE], "mse")
+        first_grads = training.sgd_gradients(
+            model, adding_x[:BATCH_SIZE], adding_y[:BATCH_SIZE], "mse"
+        )
         first_norm = float(np.sqrt(sum(np.sum(g.astype("float64") ** 2) for g in first_grads)))
     model.compile(keras.optimizers.SGD(0.05, **options), "mse")
     start_mse = float(model.evaluate(adding_test_x, adding_test_y, verbose=0))

@@ -32,7 +32,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from keras import ops
 
-from companion import datasets, embeddings, plotting, sequences
+from companion import classifiers, data, decoding, embeddings, lm, plotting, sequences, text
 
 keras.utils.set_random_seed(args.seed)
 rng = np.random.default_rng(args.seed)
@@ -75,7 +75,7 @@ def timed(function, *arguments, **options):
 # NFKC, then lower case, then the pattern ``\w+(?:'\w+)*|[^\w\s]``.
 
 deck_words = "college campus teacher degree learning student university school diploma"
-deck_tokenizer = embeddings.WordTokenizer(deck_words)
+deck_tokenizer = text.WordTokenizer(deck_words)
 for token in deck_tokenizer.vocabulary.tokens:
     print(f"{token:>10} -> {deck_tokenizer.vocabulary.token_to_id(token)}")
 one_hot = keras.ops.one_hot(deck_tokenizer.encode("college campus"), len(deck_tokenizer))
@@ -89,7 +89,7 @@ print(ops.convert_to_numpy(one_hot).astype(int))
 # text, so the held-out text comes from the whole book, never seen in
 # training.
 
-kjv = datasets.load("kjv")
+kjv = data.load("kjv")
 blocks = [kjv[i : i + BLOCK] for i in range(0, len(kjv), BLOCK)]
 kjv_train = "".join(b for i, b in enumerate(blocks) if i % 10 < 8)
 kjv_valid = "".join(b for i, b in enumerate(blocks) if i % 10 == 8)
@@ -99,8 +99,8 @@ print(
     f"{len(kjv_valid):,}, test {len(kjv_test):,}"
 )
 
-chars = embeddings.CharTokenizer(kjv_train)
-words = embeddings.WordTokenizer(kjv_train, min_count=5)
+chars = text.CharTokenizer(kjv_train)
+words = text.WordTokenizer(kjv_train, min_count=5)
 verse = "And God said, Let there be light: and there was light."
 print(f"{len(chars)} character ids, {len(words)} word ids (words seen >= 5 times)")
 print("characters:", chars.encode(verse, add_start=True, add_end=True)[:16], "...")
@@ -126,7 +126,7 @@ print(mask.astype(int))
 # "un" (16), then "h"+"ug" (15):
 
 worked = {"hug": 10, "pug": 5, "pun": 12, "bun": 4, "hugs": 5}
-print("first merges:", embeddings.learn_bpe_merges(worked, 3))
+print("first merges:", text.learn_bpe_merges(worked, 3))
 
 # %%
 # The trainer follows GPT-2's byte-level conventions, which keras-hub's
@@ -139,7 +139,7 @@ print("first merges:", embeddings.learn_bpe_merges(worked, 3))
 import keras_hub  # noqa: E402  (imports TensorFlow Text; companion/ never imports it)
 
 bpe, bpe_seconds = timed(
-    embeddings.BytePairTokenizer.train, kjv_train[:BPE_CORPUS], vocabulary_size=BPE_VOCABULARY
+    text.BytePairTokenizer.train, kjv_train[:BPE_CORPUS], vocabulary_size=BPE_VOCABULARY
 )
 print(f"trained {len(bpe.merges)} merges in {bpe_seconds:.1f} s; first ten: {bpe.merges[:10]}")
 print("pieces of the verse:", bpe.tokenize(verse))
@@ -323,13 +323,13 @@ plt.show()
 # :math:`n - 1` characters matter), with add-k smoothing (k chosen on the
 # validation part) or interpolated Kneser-Ney, for n = 1 to 5.
 
-names = datasets.load("census_names")
+names = data.load("census_names")
 order = rng.permutation(len(names))
 cut_1, cut_2 = int(0.8 * len(names)), int(0.9 * len(names))
 names_train = [names[i] for i in order[:cut_1]]
 names_valid = [names[i] for i in order[cut_1:cut_2]]
 names_test = [names[i] for i in order[cut_2:]]
-name_chars = embeddings.CharTokenizer(names_train)
+name_chars = text.CharTokenizer(names_train)
 
 
 def name_ids(batch):
@@ -361,23 +361,23 @@ results = {}  # corpus -> list of (model, n, validation ppl, test ppl)
 for corpus, (tokenizer, train, valid, test) in corpora.items():
     rows = []
     for n in range(1, 6):
-        kn = embeddings.NGramLanguageModel(n, len(tokenizer)).fit(train)
+        kn = lm.NGramLanguageModel(n, len(tokenizer)).fit(train)
         rows.append(
             (
                 "Kneser-Ney",
                 n,
-                embeddings.perplexity(kn.log_probs(valid)),
-                embeddings.perplexity(kn.log_probs(test)),
+                lm.perplexity(kn.log_probs(valid)),
+                lm.perplexity(kn.log_probs(test)),
             )
         )
-        add_k = embeddings.NGramLanguageModel(n, len(tokenizer), smoothing="add_k").fit(train)
+        add_k = lm.NGramLanguageModel(n, len(tokenizer), smoothing="add_k").fit(train)
         best_k = min(
-            (embeddings.perplexity(add_k.set_k(k).log_probs(valid)), k)
+            (lm.perplexity(add_k.set_k(k).log_probs(valid)), k)
             for k in (1.0, 0.3, 0.1, 0.03, 0.01, 0.003)
         )
         add_k.set_k(best_k[1])
         rows.append(
-            (f"add-k (k={best_k[1]:g})", n, best_k[0], embeddings.perplexity(add_k.log_probs(test)))
+            (f"add-k (k={best_k[1]:g})", n, best_k[0], lm.perplexity(add_k.log_probs(test)))
         )
     results[corpus] = rows
     best = min(rows, key=lambda row: row[3])
@@ -402,9 +402,7 @@ def train_language_model(
     size, inputs, targets, cell, units, epochs, batch, dropout=0.0, validation=None
 ):
     """Adam with a cosine-decayed learning rate; early stopping when given validation data."""
-    model = embeddings.build_language_model(
-        size, embedding_dim=32, units=units, cell=cell, dropout=dropout
-    )
+    model = lm.build_language_model(size, embedding_dim=32, units=units, cell=cell, dropout=dropout)
     steps = epochs * int(np.ceil(len(inputs) / batch))
     schedule = keras.optimizers.schedules.CosineDecay(1e-2, steps, alpha=0.1)
     model.compile(
@@ -431,14 +429,14 @@ recurrent_models = {}
 for corpus, (tokenizer, train, valid, test) in corpora.items():
     start = time.perf_counter()
     if corpus == "KJV":
-        inputs, targets = embeddings.stream_windows(train[0], LM_LENGTH)
+        inputs, targets = lm.stream_windows(train[0], LM_LENGTH)
         model, history = train_language_model(
             len(tokenizer), inputs, targets, "gru", LM_UNITS, LM_EPOCHS, 32
         )
-        test_log_probs = embeddings.stream_log_probs(model, test[0], window=512, warmup=128)
+        test_log_probs = lm.stream_log_probs(model, test[0], window=512, warmup=128)
     else:
-        inputs, targets = embeddings.shifted_pairs(sequences.pad_sequences(train)[0])
-        valid_inputs, valid_targets = embeddings.shifted_pairs(sequences.pad_sequences(valid)[0])
+        inputs, targets = lm.shifted_pairs(sequences.pad_sequences(train)[0])
+        valid_inputs, valid_targets = lm.shifted_pairs(sequences.pad_sequences(valid)[0])
         validation = (valid_inputs, valid_targets, (valid_targets > 0).astype("float32"))
         model, history = train_language_model(
             len(tokenizer),
@@ -451,13 +449,13 @@ for corpus, (tokenizer, train, valid, test) in corpora.items():
             dropout=NAMES_DROPOUT,
             validation=validation,
         )
-        test_inputs, test_targets = embeddings.shifted_pairs(sequences.pad_sequences(test)[0])
-        test_log_probs = embeddings.token_log_probs(model, test_inputs, test_targets)
+        test_inputs, test_targets = lm.shifted_pairs(sequences.pad_sequences(test)[0])
+        test_log_probs = lm.token_log_probs(model, test_inputs, test_targets)
         test_log_probs = test_log_probs[test_targets > 0]
     seconds = time.perf_counter() - start
     recurrent_models[corpus] = model
     label = f"GRU {LM_UNITS}" if corpus == "KJV" else f"LSTM {NAMES_UNITS}"
-    results[corpus].append((f"{label} (ours)", "-", None, embeddings.perplexity(test_log_probs)))
+    results[corpus].append((f"{label} (ours)", "-", None, lm.perplexity(test_log_probs)))
     print(
         f"{corpus}: {label} trained in {seconds:.0f} s ({len(history.epoch)} epochs), "
         f"{model.count_params():,} parameters"
@@ -563,9 +561,9 @@ def sentence_ids(sentence):
 
 
 kjv_model = recurrent_models["KJV"]
-good_scores = embeddings.sequence_log_probs(kjv_model, [sentence_ids(g) for g, _ in pairs])
-bad_scores = embeddings.sequence_log_probs(kjv_model, [sentence_ids(b) for _, b in pairs])
-kjv_5gram = embeddings.NGramLanguageModel(5, len(chars)).fit(corpora["KJV"][1])
+good_scores = lm.sequence_log_probs(kjv_model, [sentence_ids(g) for g, _ in pairs])
+bad_scores = lm.sequence_log_probs(kjv_model, [sentence_ids(b) for _, b in pairs])
+kjv_5gram = lm.NGramLanguageModel(5, len(chars)).fit(corpora["KJV"][1])
 ngram_good = [kjv_5gram.log_probs([sentence_ids(g)]).sum() for g, _ in pairs]
 ngram_bad = [kjv_5gram.log_probs([sentence_ids(b)]).sum() for _, b in pairs]
 for (good, bad), g, b in list(zip(pairs, good_scores, bad_scores, strict=True))[:5]:
@@ -599,12 +597,12 @@ def next_log_probs_of(model):
 
 
 prompts = np.array([name_chars.encode(letter, add_start=True) for letter in "abcdjmst"])
-generated = embeddings.generate_greedy(
+generated = decoding.generate_greedy(
     next_log_probs_of(recurrent_models["census names"]), prompts, steps=12
 )
 print("names:", ", ".join(name_chars.decode(row) for row in generated))
 prompt = np.array([chars.encode("And God said")])
-generated = embeddings.generate_greedy(next_log_probs_of(kjv_model), prompt, steps=120)
+generated = decoding.generate_greedy(next_log_probs_of(kjv_model), prompt, steps=120)
 print("KJV:", repr(chars.decode(generated[0])))
 
 # %%
@@ -619,9 +617,9 @@ print("KJV:", repr(chars.decode(generated[0])))
 # masking, so it reads the padding as words and its last state comes after
 # the padding steps that fill the review up to ``SENTIMENT_MAXLEN`` words.
 
-(train_texts, y_train), (test_texts, y_test) = datasets.load("amazon_reviews")
+(train_texts, y_train), (test_texts, y_test) = data.load("amazon_reviews")
 print(f"{len(train_texts):,} training and {len(test_texts):,} test reviews")
-review_words = embeddings.WordTokenizer(train_texts, max_size=SENTIMENT_VOCABULARY)
+review_words = text.WordTokenizer(train_texts, max_size=SENTIMENT_VOCABULARY)
 x_train, train_mask = review_words.encode_batch(train_texts, maxlen=SENTIMENT_MAXLEN)
 x_test, _ = review_words.encode_batch(test_texts, maxlen=SENTIMENT_MAXLEN)
 print(
@@ -641,12 +639,12 @@ variants = [
 sentiment_rows = []
 for label, options in variants:
     keras.utils.set_random_seed(args.seed)
-    model = embeddings.build_text_classifier(
+    model = classifiers.build_text_classifier(
         vocabulary_size=len(review_words), embedding_dim=32, units=32, **options
     )
     bag = options["kind"] == "bag_of_words"
-    train_x = embeddings.bag_of_words(x_train, len(review_words), "binary") if bag else x_train
-    test_x = embeddings.bag_of_words(x_test, len(review_words), "binary") if bag else x_test
+    train_x = text.bag_of_words(x_train, len(review_words), "binary") if bag else x_train
+    test_x = text.bag_of_words(x_test, len(review_words), "binary") if bag else x_test
     model.compile(
         keras.optimizers.Adam(5e-3 if bag else 3e-3),
         keras.losses.BinaryCrossentropy(from_logits=True),
@@ -665,17 +663,17 @@ for label, accuracy, parameters, seconds in sentiment_rows:
 
 # %%
 # At full scale, IMDB (25,000 reviews per split) loads through
-# ``datasets.load("imdb")`` with ``keras.datasets.imdb``'s file and id
+# ``data.load("imdb")`` with ``keras.datasets.imdb``'s file and id
 # conventions; it needs the network once, so the book's default run only
 # describes it.
 
-info = datasets.describe("imdb")
+info = data.describe("imdb")
 print(f"{info.title}: {info.size}; offline alternative: {info.alternative}")
 if args.full:
     try:
-        (imdb_x, imdb_y), _ = datasets.load("imdb", num_words=SENTIMENT_VOCABULARY)
+        (imdb_x, imdb_y), _ = data.load("imdb", num_words=SENTIMENT_VOCABULARY)
         print(f"IMDB loaded: {len(imdb_x):,} training reviews")
-    except datasets.DatasetUnavailableError as error:
+    except data.DatasetUnavailableError as error:
         print(f"IMDB unavailable here: {error}")
 
 # %%

@@ -5,16 +5,28 @@ chapter can add to them. They take NumPy arrays (call
 ``keras.ops.convert_to_numpy`` on tensors first).
 """
 
+import matplotlib.axes
 import matplotlib.pyplot as plt
 import numpy as np
+
+from companion.checks import check_float, check_int
 
 
 def new_axes(ncols=1, nrows=1, width=6.0, height=3.5, **kwargs):
     """Creates a figure with ``nrows * ncols`` axes of the given panel size.
 
+    Args:
+        ncols, nrows: int >= 1. The grid. Default to `1`.
+        width, height: float > 0. The size of one panel, in inches. Default to
+            `6.0` and `3.5`.
+        **kwargs: passed to ``matplotlib.pyplot.subplots`` (``sharey=True``, ...).
+
     Returns:
         ``(figure, axes)``; ``axes`` is a single ``Axes`` when there is one.
     """
+    ncols, nrows = check_int("ncols", ncols, minimum=1), check_int("nrows", nrows, minimum=1)
+    width = check_float("width", width, minimum=0.0, open_minimum=True)
+    height = check_float("height", height, minimum=0.0, open_minimum=True)
     figure, axes = plt.subplots(
         nrows, ncols, figsize=(width * ncols, height * nrows), layout="constrained", **kwargs
     )
@@ -23,6 +35,8 @@ def new_axes(ncols=1, nrows=1, width=6.0, height=3.5, **kwargs):
 
 def label(axes, title, xlabel, ylabel, legend=False):
     """Sets the title and axis labels (and the legend when asked); returns ``axes``."""
+    if not isinstance(axes, matplotlib.axes.Axes):
+        raise TypeError(f"axes must be matplotlib Axes (got {type(axes).__name__})")
     axes.set_title(title)
     axes.set_xlabel(xlabel)
     axes.set_ylabel(ylabel)

@@ -1,18 +1,30 @@
-"""The repository stays consistent: README, CI, API reference and registry agree."""
+"""The repository stays consistent: layout, README, CI, API reference and registry agree."""
 
+import ast
 import os
 import pkgutil
 import re
 
 import companion
-from companion import datasets
+from companion import data
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MAX_MODULE_LINES = 500
 
 
 def _read(*parts):
-    with open(os.path.join(ROOT, *parts)) as file:
+    with open(os.path.join(ROOT, *parts), encoding="utf-8") as file:
         return file.read()
+
+
+def _library_modules():
+    """Every library module as (dotted name, path from the root, is a package)."""
+    modules = []
+    for info in pkgutil.walk_packages(companion.__path__, prefix="companion."):
+        relative = info.name.replace(".", os.sep)
+        path = os.path.join(relative, "__init__.py") if info.ispkg else relative + ".py"
+        modules.append((info.name, path, info.ispkg))
+    return modules
 
 
 def _quick_start_commands():
@@ -37,7 +49,7 @@ def test_ci_runs_the_readme_commands_verbatim():
 
 def test_readme_lists_every_dataset_of_the_registry():
     readme = _read("README.md")
-    missing = [name for name in datasets.list_datasets() if f"| `{name}` |" not in readme]
+    missing = [name for name in data.list_datasets() if f"| `{name}` |" not in readme]
     assert not missing, f"README's datasets table lacks {missing}"
 
 
@@ -48,29 +60,87 @@ def test_readme_lists_every_chapter():
     assert not missing, f"README's chapter table lacks {missing}"
 
 
-def test_api_reference_lists_every_public_module():
+def test_api_reference_and_package_docstring_list_every_package():
     api_index = _read("docs", "api", "index.rst")
-    modules = [
-        m.name for m in pkgutil.iter_modules(companion.__path__) if not m.name.startswith("_")
-    ]
-    missing = [name for name in modules if f"companion.{name}" not in api_index]
-    assert not missing, f"docs/api/index.rst lacks {missing}"
+    top_level = [name for name, _, _ in _library_modules() if name.count(".") == 1]
+    missing_api = [name for name in top_level if name not in api_index]
+    missing_doc = [name for name in top_level if f":mod:`{name}`" not in companion.__doc__]
+    assert not missing_api, f"docs/api/index.rst lacks {missing_api}"
+    assert not missing_doc, f"companion/__init__.py does not document {missing_doc}"
 
 
-def test_every_library_module_has_a_test_module():
-    modules = [
-        m.name for m in pkgutil.iter_modules(companion.__path__) if not m.name.startswith("_")
-    ]
-    missing = [
-        m for m in modules if not os.path.exists(os.path.join(ROOT, "tests", f"test_{m}.py"))
-    ]
-    assert not missing, f"no tests/test_<module>.py for {missing}"
+def test_every_library_module_has_a_test_module_in_the_mirrored_place():
+    missing = []
+    for _, path, is_package in _library_modules():
+        if is_package:
+            continue
+        folder, module = os.path.split(os.path.relpath(path, "companion"))
+        test = os.path.join("tests", folder, f"test_{module}")
+        if not os.path.exists(os.path.join(ROOT, test)):
+            missing.append(test)
+    assert not missing, f"no test module for {missing}"
+
+
+def test_every_module_is_readable_in_one_sitting():
+    long = {
+        path: lines
+        for _, path, _ in _library_modules()
+        if (lines := _read(path).count("\n")) > MAX_MODULE_LINES
+    }
+    assert not long, f"modules over {MAX_MODULE_LINES} lines (split them by idea): {long}"
+
+
+def test_each_package_init_lists_its_public_names_and_only_imports():
+    for name, path, is_package in _library_modules():
+        if not is_package or name == "companion":
+            continue
+        tree = ast.parse(_read(path))
+        exported = next(
+            (n for n in tree.body if isinstance(n, ast.Assign) and n.targets[0].id == "__all__"),
+            None,
+        )
+        assert exported is not None, f"{path} has no __all__"
+        names = ast.literal_eval(exported.value)
+        imported = {
+            alias.asname or alias.name
+            for node in tree.body
+            if isinstance(node, ast.ImportFrom)
+            for alias in node.names
+        }
+        assert set(names) <= imported, f"{path}: __all__ names {set(names) - imported} not imported"
+        others = [
+            node
+            for node in tree.body
+            if not isinstance(node, (ast.Import, ast.ImportFrom, ast.Assign, ast.Expr))
+        ]
+        assert not others, f"{path} defines code; a package __init__ only lists public names"
 
 
 def test_library_code_imports_no_backend_directly():
-    pattern = re.compile(r"^\s*(import|from)\s+(tensorflow|jax|torch)\b", re.MULTILINE)
+    pattern = re.compile(r"^\s*(import|from)\s+(tensorflow|jax|torch)\b|backend\(\)\s*==", re.M)
+    offenders = [path for _, path, _ in _library_modules() if pattern.search(_read(path))]
+    assert not offenders, f"companion/ must use keras.ops only; backend code in {offenders}"
+
+
+def test_chapters_import_public_packages_only():
     offenders = []
-    for name in os.listdir(os.path.join(ROOT, "companion")):
-        if name.endswith(".py") and pattern.search(_read("companion", name)):
-            offenders.append(name)
-    assert not offenders, f"companion/ must use keras.ops only; backend imports in {offenders}"
+    for chapter in sorted(os.listdir(os.path.join(ROOT, "chapters"))):
+        if not chapter[:2].isdigit():
+            continue
+        source = _read("chapters", chapter)
+        for line in re.findall(r"^from companion[\w.]* import .*$", source, re.M):
+            if not re.fullmatch(r"from companion import [a-z_, ]+", line):
+                offenders.append(f"{chapter}: {line}")
+        for private in re.findall(r"\b(?:companion|[a-z]+)\._[a-z]\w*", source):
+            offenders.append(f"{chapter}: {private}")
+    assert not offenders, f"chapters must use public names only: {offenders}"
+
+
+def test_chapter_code_fits_the_page():
+    wide = []
+    for chapter in sorted(os.listdir(os.path.join(ROOT, "chapters"))):
+        if chapter[:2].isdigit():
+            for number, line in enumerate(_read("chapters", chapter).splitlines(), start=1):
+                if len(line) > 88:
+                    wide.append(f"{chapter}:{number} ({len(line)} characters)")
+    assert not wide, f"chapter lines over 88 characters scroll sideways on the page: {wide}"

@@ -1,0 +1,179 @@
+"""A chapter as a command-line program: its arguments, its scale, its figures.
+
+Every chapter script starts with::
+
+    from companion import runtime
+
+    args = runtime.parse_args(__doc__)  # sets KERAS_BACKEND before keras loads
+    import keras
+
+and reads its sizes from the chosen scale, for example
+``EPOCHS = args.pick(quick=1, default=30, full=60)``. The command line is::
+
+    python chapters/NN_name.py [--backend B] [--quick | --full] [--outdir DIR] [--seed S]
+
+* ``--quick`` runs the whole chapter at toy size (a smoke test: quality bars
+  that need real training are reported, not enforced);
+* ``--full`` trains at real scale;
+* ``--outdir DIR`` saves every figure as ``DIR/NN_name-<figure>.png`` and the
+  chapter's checked numbers as ``DIR/NN_name.json``.
+
+In a terminal, ``fit`` shows Keras's progress bar (``verbose=args.verbose``);
+in the book build (sphinx-gallery) the runs stay quiet.
+
+This module does not import Keras at import time.
+"""
+
+import argparse
+import dataclasses
+import json
+import os
+import pathlib
+import sys
+import time
+
+from companion.runtime.backends import BACKENDS, select_backend
+
+SCALES = ("quick", "default", "full")
+
+
+@dataclasses.dataclass
+class ChapterRun:
+    """What the running chapter was asked for, shared by :mod:`companion.runtime`.
+
+    Attributes:
+        name: str. The chapter's file stem, e.g. ``"02_recurrent"``.
+        scale: str. ``"quick"``, ``"default"`` or ``"full"``.
+        outdir: pathlib.Path or None. Where figures and numbers are saved.
+        start: float. ``time.perf_counter()`` at the start of the run.
+        bars: list of dict. Every quality bar checked so far.
+    """
+
+    name: str = "chapter"
+    scale: str = "default"
+    outdir: pathlib.Path | None = None
+    start: float = dataclasses.field(default_factory=time.perf_counter)
+    bars: list = dataclasses.field(default_factory=list)
+
+    @property
+    def quick(self):
+        return self.scale == "quick"
+
+    def save_numbers(self):
+        """Writes the checked bars to ``<outdir>/<name>.json`` (no-op without ``--outdir``)."""
+        if self.outdir is None:
+            return None
+        path = self.outdir / f"{self.name}.json"
+        record = {
+            "chapter": self.name,
+            "backend": os.environ.get("KERAS_BACKEND"),
+            "scale": self.scale,
+            "seconds": round(time.perf_counter() - self.start, 1),
+            "bars": self.bars,
+        }
+        path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        return path
+
+
+RUN = ChapterRun()
+
+
+def in_book_build():
+    """Whether the chapter runs inside the book build (sphinx-gallery executes it)."""
+    return "sphinx_gallery" in sys.modules
+
+
+class ChapterArgs(argparse.Namespace):
+    """The parsed command line, with the helper a chapter reads its sizes from."""
+
+    def pick(self, *, quick, default, full=None):
+        """The value for the chosen scale: ``quick``, ``default`` or ``full`` (else default)."""
+        values = {"quick": quick, "default": default, "full": default if full is None else full}
+        return values[self.scale]
+
+
+def _parser(description):
+    lines = (description or "").strip().splitlines()
+    parser = argparse.ArgumentParser(description=lines[0] if lines else None)
+    parser.add_argument(
+        "--backend",
+        default=None,
+        help=f"Keras backend: one of {', '.join(BACKENDS)}. Defaults to $KERAS_BACKEND.",
+    )
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument(
+        "--quick", action="store_true", help="run everything at toy size (a smoke test, seconds)"
+    )
+    size.add_argument(
+        "--full", action="store_true", help="train at full scale instead of the book's budget"
+    )
+    parser.add_argument(
+        "--outdir", default=None, help="save every figure (PNG) and the checked numbers (JSON) here"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="random seed. Defaults to 0.")
+    return parser
+
+
+def parse_args(description, argv=None):
+    """Parses a chapter script's command line and selects the backend.
+
+    Args:
+        description: str. The chapter's docstring, shown by ``--help``.
+        argv: list of str or None. The arguments; `None` reads ``sys.argv``.
+            Under sphinx-gallery the script gets no arguments and the
+            environment's ``KERAS_BACKEND`` is used.
+
+    Returns:
+        A :class:`ChapterArgs` with ``backend`` (str), ``scale`` (``"quick"``,
+        ``"default"`` or ``"full"``, also as the flags ``quick`` and
+        ``full``), ``outdir`` (pathlib.Path or None), ``seed`` (int) and
+        ``verbose`` (the ``verbose`` to give ``fit``: 0 in the book, a
+        progress bar in a terminal, one line per epoch otherwise).
+    """
+    namespace = _parser(description).parse_args(
+        sys.argv[1:] if argv is None else argv, namespace=ChapterArgs()
+    )
+    namespace.backend = select_backend(namespace.backend)
+    namespace.scale = "quick" if namespace.quick else ("full" if namespace.full else "default")
+    if namespace.outdir is not None:
+        namespace.outdir = pathlib.Path(namespace.outdir)
+        namespace.outdir.mkdir(parents=True, exist_ok=True)
+    if in_book_build():
+        namespace.verbose = 0
+    else:
+        namespace.verbose = 1 if sys.stdout.isatty() else 2
+        os.environ.setdefault("MPLBACKEND", "Agg")  # figures go to --outdir, not to windows
+    RUN.__init__(
+        name=pathlib.Path(sys.argv[0]).stem or "chapter",
+        scale=namespace.scale,
+        outdir=namespace.outdir,
+    )
+    return namespace
+
+
+def show(figure, name):
+    """Shows a finished figure: on the book page, in a window, or saved with ``--outdir``.
+
+    Args:
+        figure: a matplotlib ``Figure``.
+        name: str. A short file-name-safe title, e.g. ``"sunspot_forecasts"``;
+            the PNG is ``<outdir>/<chapter>-<name>.png``.
+
+    Returns:
+        pathlib.Path of the saved PNG, or `None` without ``--outdir``.
+    """
+    import matplotlib.figure
+    import matplotlib.pyplot as plt
+
+    if not isinstance(figure, matplotlib.figure.Figure):
+        raise TypeError(f"figure must be a matplotlib Figure (got {type(figure).__name__})")
+    path = None
+    if RUN.outdir is not None:
+        path = RUN.outdir / f"{RUN.name}-{name}.png"
+        figure.savefig(path, dpi=100)
+    if in_book_build():
+        return path  # sphinx-gallery's scraper collects the open figure after the cell
+    if plt.get_backend().lower() != "agg":
+        plt.show()
+    plt.close(figure)
+    return path

@@ -1,0 +1,112 @@
+r"""Training helpers the chapters share: gradients without backend code, a stopping rule.
+
+* :func:`sgd_gradients`: the gradient of a loss with respect to every
+  trainable weight, read off one plain SGD step with learning rate 1
+  (:math:`w \leftarrow w - 1 \cdot \partial L / \partial w`, so the change of
+  each weight is its gradient). It runs through ``model.train_on_batch``, so
+  it is the same code on every backend.
+* :class:`FlattenAll`: concatenates a layer's outputs and states into one
+  vector per sample, so one loss reaches all of them.
+* :class:`StopBelow`: stops ``fit`` once the validation loss is below a bar.
+"""
+
+import keras
+import numpy as np
+from keras import ops
+
+from companion.checks import check_float
+
+
+def sgd_gradients(model, inputs, targets, loss):
+    """Gradients of ``loss`` with respect to the trainable weights, by one SGD step.
+
+    The weights are restored afterwards. The model is compiled with plain SGD
+    (learning rate 1) the first time it is given this ``loss``.
+
+    Args:
+        model: a ``keras.Model``.
+        inputs, targets: one batch, as ``train_on_batch`` takes them.
+        loss: a Keras loss (name, object or function ``(y_true, y_pred)``).
+
+    Returns:
+        list of NumPy arrays, one per trainable weight, in
+        ``model.trainable_weights`` order.
+
+    Example:
+
+    >>> model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, use_bias=False)])
+    >>> model.set_weights([np.array([[2.0]], "float32")])
+    >>> grads = sgd_gradients(model, np.array([[3.0]]), np.array([[0.0]]), "mse")
+    >>> float(grads[0][0, 0])  # d/dw (3w - 0)^2 = 18 w at w = 2
+    36.0
+    """
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model must be a keras.Model (got {type(model).__name__})")
+    if getattr(model, "gradient_loss", None) is not loss:
+        model.compile(optimizer=keras.optimizers.SGD(learning_rate=1.0), loss=loss)
+        model.gradient_loss = loss
+    before = [np.array(w) for w in model.get_weights()]
+    model.train_on_batch(inputs, targets)
+    after = model.get_weights()
+    model.set_weights(before)
+    trainable = {id(w) for w in model.trainable_weights}
+    return [
+        b - a for b, a, w in zip(before, after, model.weights, strict=True) if id(w) in trainable
+    ]
+
+
+@keras.saving.register_keras_serializable(package="companion")
+class FlattenAll(keras.layers.Layer):
+    """Concatenates tensors, each flattened to ``(batch, -1)``; drops any mask.
+
+    Call arguments:
+        tensors: a tensor or a list of tensors with the same batch size.
+
+    Returns:
+        Tensor ``(batch, sum of the flattened sizes)``.
+
+    Example:
+
+    >>> tensors = [np.zeros((2, 3, 4), "float32"), np.zeros((2, 5), "float32")]
+    >>> tuple(FlattenAll()(tensors).shape)
+    (2, 17)
+    """
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def call(self, tensors, mask=None):
+        tensors = keras.tree.flatten(tensors)
+        if not tensors:
+            raise ValueError("tensors must hold at least one tensor (got an empty list)")
+        flat = [ops.reshape(t, (ops.shape(t)[0], -1)) for t in tensors]
+        return ops.concatenate(flat, axis=-1)  # (B, sum of sizes)
+
+    def compute_output_shape(self, shapes):
+        shapes = [shapes] if isinstance(shapes[0], (int, type(None))) else shapes
+        sizes = [int(np.prod(shape[1:])) for shape in shapes]
+        return (shapes[0][0], sum(sizes))
+
+
+class StopBelow(keras.callbacks.Callback):
+    """Stops training at the end of the first epoch whose validation loss is below ``threshold``.
+
+    Args:
+        threshold: float. The validation loss to reach.
+        monitor: str. The logged quantity. Defaults to ``"val_loss"``.
+    """
+
+    def __init__(self, threshold, monitor="val_loss"):
+        super().__init__()
+        self.threshold = check_float("threshold", threshold)
+        self.monitor = monitor
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if self.monitor not in logs:
+            raise ValueError(
+                f"monitor must be a logged quantity, one of {sorted(logs)} "
+                f"(got monitor={self.monitor!r}); pass validation_data to fit for val_loss"
+            )
+        if logs[self.monitor] < self.threshold:
+            self.model.stop_training = True

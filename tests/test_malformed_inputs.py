@@ -1,0 +1,442 @@
+"""Every public function and layer meets one malformed input with a clear error.
+
+One row per public name of every package (``__all__``): a call with a bad
+argument, the exception type, and a pattern that must name the argument and
+show what was received. ``test_every_public_name_has_a_row`` keeps the table
+complete: a new public name fails it until its row is written.
+"""
+
+import importlib
+
+import keras
+import numpy as np
+import pytest
+
+import companion
+from companion import (
+    checks,
+    classifiers,
+    data,
+    decoding,
+    embeddings,
+    lm,
+    plotting,
+    recurrent,
+    runtime,
+    sequences,
+    text,
+    training,
+)
+
+INTS = np.array([[1, 2]])
+SEQUENCES = np.zeros((2, 3, 4), "float32")
+
+
+def _model():
+    return keras.Sequential([keras.Input((None,), dtype="int32"), keras.layers.Embedding(5, 5)])
+
+
+# (callable with a malformed input, exception type, pattern naming the argument and the value)
+ROWS = {
+    # checks
+    "checks.check_int": (lambda: checks.check_int("n", "3"), TypeError, r"n must be an int.*'3'"),
+    "checks.check_float": (lambda: checks.check_float("x", None), TypeError, "x must be a number"),
+    "checks.check_bool": (
+        lambda: checks.check_bool("b", "yes"),
+        TypeError,
+        r"b must be a bool.*'yes'",
+    ),
+    "checks.check_choice": (
+        lambda: checks.check_choice("m", "x", ("a",)),
+        ValueError,
+        r"m must be one of 'a' \(got m='x'\)",
+    ),
+    "checks.check_text": (lambda: checks.check_text("t", 3), TypeError, "t must be a str"),
+    "checks.check_texts": (lambda: checks.check_texts("t", 3), TypeError, "t must be a str or"),
+    "checks.check_tokens": (lambda: checks.check_tokens("t", [1]), TypeError, r"t\[0\]=1"),
+    "checks.check_ids": (lambda: checks.check_ids("i", [5], 3), ValueError, r"i\[0\]=5"),
+    "checks.is_numeric": (
+        lambda: checks.is_numeric("float"),
+        TypeError,
+        "dtype must be a NumPy dtype",
+    ),
+    "checks.as_numeric_array": (
+        lambda: checks.as_numeric_array("a", ["x"]),
+        TypeError,
+        "a must hold numbers",
+    ),
+    "checks.check_finite": (
+        lambda: checks.check_finite("a", np.array([np.nan])),
+        ValueError,
+        "a must be finite",
+    ),
+    "checks.check_rank": (
+        lambda: checks.check_rank("a", (1,), 2, "(b, f)"),
+        ValueError,
+        r"a must have shape \(b, f\)",
+    ),
+    "checks.check_last_dim": (
+        lambda: checks.check_last_dim("a", (1, 2), 3, "f"),
+        ValueError,
+        "a must have 3 f",
+    ),
+    "checks.check_activation": (
+        lambda: checks.check_activation("act", "nope"),
+        ValueError,
+        "act must be the name",
+    ),
+    "checks.concrete_values": (
+        lambda: checks.concrete_values("x"),
+        TypeError,
+        "tensor must be a tensor",
+    ),
+    # runtime
+    "runtime.available_cores": None,  # no arguments
+    "runtime.check_backend": (
+        lambda: runtime.check_backend("mxnet"),
+        ValueError,
+        "backend must be one of",
+    ),
+    "runtime.check_bar": (
+        lambda: runtime.check_bar("q", 1.0, "=", 1.0),
+        ValueError,
+        "comparison must be one of",
+    ),
+    "runtime.configure_threads": None,  # no arguments; COMPANION_THREADS: see thread_budget
+    "runtime.in_book_build": None,  # no arguments
+    "runtime.parse_args": (
+        lambda: runtime.parse_args("T.", argv=["--backend", "x"]),
+        ValueError,
+        "backend must be one of",
+    ),
+    "runtime.report": (
+        lambda: runtime.report(start_time="now"),
+        TypeError,
+        "start_time must be a number",
+    ),
+    "runtime.run_report": (
+        lambda: runtime.run_report(start_time="now"),
+        TypeError,
+        "start_time must be a number",
+    ),
+    "runtime.select_backend": (
+        lambda: runtime.select_backend("x"),
+        ValueError,
+        "backend must be one of",
+    ),
+    "runtime.show": (
+        lambda: runtime.show("figure", "name"),
+        TypeError,
+        "figure must be a matplotlib Figure",
+    ),
+    "runtime.thread_budget": None,  # no arguments; tested with a bad COMPANION_THREADS
+    "runtime.ChapterArgs": (
+        lambda: runtime.parse_args("T.", argv=[]).pick(quick=1),
+        TypeError,
+        "default",
+    ),
+    # data
+    "data.TimeSeries": (
+        lambda: data.load("sunspots").column("spots"),
+        ValueError,
+        "column must be one of",
+    ),
+    "data.datasets_table_rst": None,  # no arguments
+    "data.default_cache_dir": None,  # no arguments
+    "data.describe": (lambda: data.describe("sunspot"), ValueError, "got name='sunspot'"),
+    "data.fetch": (lambda: data.fetch("sunspots"), ValueError, "name must be an online dataset"),
+    "data.list_datasets": (
+        lambda: data.list_datasets(offline="yes"),
+        TypeError,
+        "offline must be a bool",
+    ),
+    "data.load": (lambda: data.load("sine", length=0), ValueError, r"length must be an int >= 1"),
+    "data.parse_imdb_npz": (
+        lambda: data.parse_imdb_npz("missing.npz"),
+        FileNotFoundError,
+        "missing.npz",
+    ),
+    "data.parse_jena_climate": (
+        lambda: data.parse_jena_climate("missing.csv"),
+        FileNotFoundError,
+        "missing.csv",
+    ),
+    "data.parse_text": (lambda: data.parse_text("missing.txt"), FileNotFoundError, "missing.txt"),
+    "data.read_ts": (lambda: data.read_ts("missing.ts"), FileNotFoundError, "missing.ts"),
+    # sequences
+    "sequences.StandardScaler": (
+        lambda: sequences.StandardScaler().transform([1.0]),
+        ValueError,
+        "must be fitted first",
+    ),
+    "sequences.chronological_split": (
+        lambda: sequences.chronological_split(np.arange(10), train=1.5),
+        ValueError,
+        r"train must be in \(0, 1\)",
+    ),
+    "sequences.pad_sequences": (
+        lambda: sequences.pad_sequences([[1]], maxlen=0),
+        ValueError,
+        "maxlen=0",
+    ),
+    "sequences.sliding_windows": (
+        lambda: sequences.sliding_windows([1.0, np.nan, 2.0], 1),
+        ValueError,
+        "series must be finite",
+    ),
+    # text
+    "text.BytePairTokenizer": (
+        lambda: text.BytePairTokenizer({}, []),
+        ValueError,
+        "vocabulary must hold all 256 byte symbols",
+    ),
+    "text.CharTokenizer": (
+        lambda: text.CharTokenizer("ab").decode([99]),
+        ValueError,
+        r"ids\[0\]=99",
+    ),
+    "text.Vocabulary": (lambda: text.Vocabulary(["a"]).id_to_token(5), ValueError, "got id=5"),
+    "text.WordTokenizer": (
+        lambda: text.WordTokenizer(["a"], min_count=0),
+        ValueError,
+        "min_count=0",
+    ),
+    "text.bag_of_words": (lambda: text.bag_of_words([1, 2], 5), ValueError, r"ids must be 2-D"),
+    "text.bytes_to_unicode": None,  # no arguments
+    "text.char_tokens": (lambda: text.char_tokens(["a"]), TypeError, "text must be a str"),
+    "text.learn_bpe_merges": (
+        lambda: text.learn_bpe_merges({"ab": 1}, -1),
+        ValueError,
+        "num_merges=-1",
+    ),
+    "text.normalize_text": (lambda: text.normalize_text(None), TypeError, "text must be a str"),
+    "text.one_hot": (lambda: text.one_hot([3], 3), ValueError, r"ids must be in \[0, depth=3\)"),
+    "text.pretokenize": (lambda: text.pretokenize(b"x"), TypeError, "text must be a str"),
+    "text.word_tokens": (lambda: text.word_tokens(1), TypeError, "text must be a str"),
+    # recurrent
+    "recurrent.BPTTResult": None,  # a result record, built by rnn_bptt_numpy
+    "recurrent.Bidirectional": (
+        lambda: recurrent.Bidirectional(keras.layers.Dense(2)),
+        TypeError,
+        "layer must be a recurrent",
+    ),
+    "recurrent.CellLayer": (lambda: recurrent.CellLayer(4), TypeError, "cell_class"),
+    "recurrent.Clock": (lambda: recurrent.Clock(0), ValueError, "steps must be an int >= 1"),
+    "recurrent.FastRNN": (
+        lambda: recurrent.FastRNN(recurrent.GRUCell(2))(np.zeros((2, 3), "float32")),
+        ValueError,
+        "inputs must have shape",
+    ),
+    "recurrent.GRU": (
+        lambda: recurrent.GRU(2, reset_after="yes"),
+        TypeError,
+        "reset_after must be a bool",
+    ),
+    "recurrent.GRUCell": (lambda: recurrent.GRUCell(2.5), TypeError, r"units must be an int.*2.5"),
+    "recurrent.LSTM": (lambda: recurrent.LSTM(-1), ValueError, "units=-1"),
+    "recurrent.LSTMCell": (
+        lambda: recurrent.LSTMCell(2, peephole=1),
+        TypeError,
+        "peephole must be a bool",
+    ),
+    "recurrent.ProbedRNN": (
+        lambda: recurrent.ProbedRNN(recurrent.GRUCell(2), 0, 3),
+        ValueError,
+        "batch_size=0",
+    ),
+    "recurrent.RecurrentCell": (
+        lambda: recurrent.RecurrentCell(2).step(None, []),
+        NotImplementedError,
+        "RecurrentCell must implement step",
+    ),
+    "recurrent.SimpleRNN": (
+        lambda: recurrent.SimpleRNN(3, dropout=1.0),
+        ValueError,
+        "dropout must be",
+    ),
+    "recurrent.SimpleRNNCell": (
+        lambda: recurrent.SimpleRNNCell(3, activation=3),
+        ValueError,
+        "activation must be",
+    ),
+    "recurrent.convert_gru_weights": (
+        lambda: recurrent.convert_gru_weights([]),
+        ValueError,
+        "got a list of 0",
+    ),
+    "recurrent.irnn_cell": (lambda: recurrent.irnn_cell(0), ValueError, "units=0"),
+    "recurrent.parameter_count": (
+        lambda: recurrent.parameter_count("gru", 2, 0),
+        ValueError,
+        "input_dim=0",
+    ),
+    "recurrent.rnn_bptt_numpy": (
+        lambda: recurrent.rnn_bptt_numpy(SEQUENCES[0], None, *[None] * 5),
+        ValueError,
+        r"inputs must have shape \(batch, time, features\)",
+    ),
+    "recurrent.rnn_forward_numpy": (
+        lambda: recurrent.rnn_forward_numpy(SEQUENCES[0], *[None] * 5),
+        ValueError,
+        r"inputs must have shape \(batch, time, features\)",
+    ),
+    "recurrent.run_recurrence": (
+        lambda: recurrent.run_recurrence(None, SEQUENCES[0], []),
+        ValueError,
+        r"projected must have shape \(batch, time",
+    ),
+    # embeddings
+    "embeddings.OneHotEmbedding": (
+        lambda: embeddings.OneHotEmbedding(4, 2)(np.array([[4]])),
+        ValueError,
+        r"ids\[\(0, 0\)\]=4",
+    ),
+    "embeddings.SkipGram": (lambda: embeddings.SkipGram(0, 2), ValueError, "vocabulary_size=0"),
+    "embeddings.analogy": (
+        lambda: embeddings.analogy(np.eye(4), 0, 1, 9),
+        ValueError,
+        r"c must be an int in \[0, 3\]",
+    ),
+    "embeddings.nearest_neighbours": (
+        lambda: embeddings.nearest_neighbours(np.eye(8), np.ones(3)),
+        ValueError,
+        "query must have 8 values",
+    ),
+    "embeddings.pca_2d": (
+        lambda: embeddings.pca_2d(np.ones((1, 3))),
+        ValueError,
+        r"vectors must be \(N, d\) with N >= 2",
+    ),
+    "embeddings.skipgram_examples": (
+        lambda: embeddings.skipgram_examples([1, 2], [1.0], 2),
+        ValueError,
+        r"ids\[0\]=1",
+    ),
+    # lm
+    "lm.NGramLanguageModel": (
+        lambda: lm.NGramLanguageModel(9, 5),
+        ValueError,
+        "order must be <= 8",
+    ),
+    "lm.build_language_model": (
+        lambda: lm.build_language_model(10, cell="transformer"),
+        ValueError,
+        "cell must be one of",
+    ),
+    "lm.perplexity": (
+        lambda: lm.perplexity([0.5]),
+        ValueError,
+        "log_probs must be natural-log probabilities",
+    ),
+    "lm.sequence_log_probs": (
+        lambda: lm.sequence_log_probs(_model(), [[2]]),
+        ValueError,
+        "at least 2 ids",
+    ),
+    "lm.shifted_pairs": (
+        lambda: lm.shifted_pairs([[1]]),
+        ValueError,
+        r"padded must be \(N, T\) with T >= 2",
+    ),
+    "lm.stream_log_probs": (
+        lambda: lm.stream_log_probs(_model(), [1, 2], warmup=300),
+        ValueError,
+        "warmup must be < window",
+    ),
+    "lm.stream_windows": (lambda: lm.stream_windows([[1, 2, 3]], 2), ValueError, "ids must be 1-D"),
+    "lm.token_log_probs": (
+        lambda: lm.token_log_probs(_model(), INTS, INTS[:, :1]),
+        ValueError,
+        "same shape",
+    ),
+    # classifiers, decoding, training, plotting
+    "classifiers.build_text_classifier": (
+        lambda: classifiers.build_text_classifier("gru", 10),
+        ValueError,
+        "kind must be",
+    ),
+    "decoding.generate_greedy": (
+        lambda: decoding.generate_greedy(None, INTS, 0),
+        ValueError,
+        "steps=0",
+    ),
+    "training.FlattenAll": (
+        lambda: training.FlattenAll()([]),
+        ValueError,
+        "tensors must hold at least one tensor",
+    ),
+    "training.StopBelow": (
+        lambda: training.StopBelow(None),
+        TypeError,
+        "threshold must be a number",
+    ),
+    "training.sgd_gradients": (
+        lambda: training.sgd_gradients("model", INTS, INTS, "mse"),
+        TypeError,
+        "model must be a keras.Model",
+    ),
+    "plotting.label": (
+        lambda: plotting.label("axes", "t", "x", "y"),
+        TypeError,
+        "axes must be matplotlib Axes",
+    ),
+    "plotting.new_axes": (lambda: plotting.new_axes(ncols=0), ValueError, "ncols=0"),
+    "plotting.plot_history": (
+        lambda: plotting.plot_history(None, {"loss": [1]}, metric="acc"),
+        ValueError,
+        "metric must be one of",
+    ),
+    "plotting.plot_matrix": (
+        lambda: plotting.plot_matrix(None, np.ones(3), "t", "x", "y"),
+        ValueError,
+        "matrix must have rank 2",
+    ),
+    "plotting.plot_series": (
+        lambda: plotting.plot_series(None, [0], [1.0], ["a", "b"], "t", "x", "y"),
+        ValueError,
+        "labels must have one entry",
+    ),
+}
+
+# Names with no input to get wrong: exception classes, data records, constants.
+NO_INPUT = {
+    "runtime.BACKENDS",
+    "runtime.SCALES",
+    "runtime.QualityBarError",
+    "data.DatasetInfo",
+    "data.DatasetUnavailableError",
+    "text.END_ID",
+    "text.OOV_ID",
+    "text.PAD_ID",
+    "text.SPECIAL_TOKENS",
+    "text.START_ID",
+}
+
+
+def _public_names():
+    names = []
+    for package in companion._SUBPACKAGES:
+        module = importlib.import_module(f"companion.{package}")
+        public = getattr(module, "__all__", None)
+        if public is None:  # a single-module topic: its public functions and classes
+            public = [
+                n
+                for n, obj in vars(module).items()
+                if not n.startswith("_")
+                and callable(obj)
+                and getattr(obj, "__module__", None) == module.__name__
+            ]
+        names += [f"{package}.{name}" for name in public]
+    return names
+
+
+def test_every_public_name_has_a_row():
+    missing = sorted(set(_public_names()) - set(ROWS) - NO_INPUT)
+    assert not missing, f"write a malformed-input row for {missing}"
+
+
+@pytest.mark.parametrize("name", sorted(k for k, v in ROWS.items() if v is not None))
+def test_malformed_input_gets_a_clear_error(name):
+    call, error, pattern = ROWS[name]
+    with pytest.raises(error, match=pattern):
+        call()

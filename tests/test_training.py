@@ -1,0 +1,55 @@
+"""Tests of companion.training: SGD-step gradients equal autodiff's, FlattenAll, StopBelow."""
+
+import keras
+import numpy as np
+import pytest
+from keras import ops
+from layer_checks import check_layer
+from support import gradients
+
+from companion import training
+
+
+def test_sgd_gradients_equal_autodiff_and_leave_the_weights_unchanged(rng):
+    model = keras.Sequential(
+        [keras.Input((3,)), keras.layers.Dense(4, activation="tanh"), keras.layers.Dense(2)]
+    )
+    inputs = rng.normal(size=(5, 3)).astype("float32")
+    targets = rng.normal(size=(5, 2)).astype("float32")
+    before = [np.array(w) for w in model.get_weights()]
+    by_sgd = training.sgd_gradients(model, inputs, targets, "mse")
+    _, by_autodiff = gradients(
+        model.trainable_weights, lambda: ops.mean(ops.square(model(inputs) - targets))
+    )
+    for a, e in zip(by_sgd, by_autodiff, strict=True):
+        np.testing.assert_allclose(a, e, atol=1e-5, rtol=1e-4)
+    for a, e in zip(model.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(a, e)
+
+
+def test_flatten_all_concatenates_and_drops_the_mask(tmp_path, rng):
+    tensors = [rng.normal(size=(2, 3, 4)).astype("float32"), np.ones((2, 5), "float32")]
+    flat = ops.convert_to_numpy(training.FlattenAll()(tensors))
+    np.testing.assert_array_equal(flat[:, :12], tensors[0].reshape(2, 12))
+    np.testing.assert_array_equal(flat[:, 12:], tensors[1])
+    assert training.FlattenAll().compute_mask(tensors, [None, None]) is None
+    check_layer(training.FlattenAll, np.ones((2, 3, 4), "float32"), tmp_path, train=False)
+
+
+def test_stop_below_stops_at_the_first_good_epoch_and_names_a_missing_quantity(rng):
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(0.1), "mse")
+    x = rng.normal(size=(64, 1)).astype("float32")
+    history = model.fit(
+        x,
+        2 * x,
+        validation_data=(x, 2 * x),
+        epochs=50,
+        verbose=0,
+        callbacks=[training.StopBelow(1e9)],
+    )
+    assert len(history.epoch) == 1  # any loss is below 1e9: stop after the first epoch
+    with pytest.raises(ValueError, match="monitor must be a logged quantity.*validation_data"):
+        model.fit(x, 2 * x, epochs=1, verbose=0, callbacks=[training.StopBelow(0.1)])
+    with pytest.raises(TypeError, match="threshold must be a number"):
+        training.StopBelow("low")
