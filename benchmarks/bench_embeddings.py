@@ -33,13 +33,13 @@ LM_GROUP = (
 
 
 def _kjv():
-    from companion import datasets
+    from companion import data
 
-    return datasets.load("kjv")
+    return data.load("kjv")
 
 
 def _bpe():
-    from companion.embeddings import BytePairTokenizer
+    from companion.text import BytePairTokenizer
 
     text = _kjv()
     return BytePairTokenizer.train(text[:200_000], BPE_VOCABULARY), text[3_000_000:3_020_000]
@@ -61,7 +61,7 @@ def make_bpe_keras_hub():
 
 
 def make_char_scratch():
-    from companion.embeddings import CharTokenizer
+    from companion.text import CharTokenizer
 
     text = _kjv()
     tokenizer = CharTokenizer(text[:1_000_000])
@@ -78,7 +78,7 @@ def make_char_keras_hub():
 
 
 def make_bpe_training():
-    from companion.embeddings import BytePairTokenizer
+    from companion.text import BytePairTokenizer
 
     text = _kjv()[:TRAIN_CHARS]
     return lambda: BytePairTokenizer.train(text, 259 + TRAIN_MERGES)

@@ -17,28 +17,29 @@ max-pooling examples to compare them with the results printed on the slides.
 # -----
 #
 # The backend (JAX, TensorFlow or PyTorch) is chosen before Keras is imported,
-# from ``KERAS_BACKEND`` or ``--backend``. The hyper-parameters sit here, at the
-# top; ``--full`` trains longer.
+# from ``KERAS_BACKEND`` or ``--backend``. The hyper-parameters sit here, read
+# from the scale of the run: ``--quick`` runs every section at toy size (a
+# smoke test), the default fits the book's time budget, ``--full`` trains
+# longer.
 
 from companion import runtime
 
-args = runtime.parse_args(__doc__)
+args = runtime.parse_args(__doc__)  # sets KERAS_BACKEND before keras loads
 
 import keras  # after the backend is chosen
-import matplotlib.pyplot as plt
 import numpy as np
 from keras import ops
 
 from companion import plotting
 
-keras.utils.set_random_seed(args.seed)
+runtime.set_seed(args.seed)
 rng = np.random.default_rng(args.seed)
 
-POINTS_PER_BLOB = 100  # section 1: two Gaussian blobs, 200 points
-GRADIENT_STEPS = 300 if args.full else 100  # section 2: full-batch gradient descent steps
+POINTS_PER_BLOB = 100  # section 1: two Gaussian blobs of this many points each
+GRADIENT_STEPS = args.pick(quick=20, default=100, full=300)  # section 2, full batch
 XOR_TRAIN, XOR_TEST = 1000, 1000  # section 3: points in the XOR task
 MLP_HIDDEN_UNITS = 8
-MLP_EPOCHS = 120 if args.full else 40
+MLP_EPOCHS = args.pick(quick=3, default=40, full=120)
 BATCH_SIZE = 64
 
 # %%
@@ -71,8 +72,8 @@ blob_points = np.concatenate(
 )  # (N, 2)
 blob_labels = np.repeat([0.0, 1.0], POINTS_PER_BLOB)  # (N,)
 # x_0 = 1 in front of every example, so W_0 plays the role of the bias.
-blob_inputs = np.concatenate([np.ones((len(blob_points), 1)), blob_points], axis=1)  # (N, 3)
-blob_inputs = blob_inputs.astype("float32")
+ones = np.ones((len(blob_points), 1))  # (N, 1)
+blob_inputs = np.concatenate([ones, blob_points], axis=1).astype("float32")  # (N, 3)
 blob_labels = blob_labels.astype("float32")
 
 
@@ -96,10 +97,14 @@ def total_loss(predictions, targets):
 
 zero_weights = ops.zeros((3,))
 hand_weights = ops.convert_to_tensor(np.array([0.0, 2.0, 2.0], dtype="float32"))
-example_weights = {"W = 0 (y = 0.5 everywhere)": zero_weights, "W = (0, 2, 2)": hand_weights}
+example_weights = {
+    "W = 0 (y = 0.5 everywhere)": zero_weights,
+    "W = (0, 2, 2)": hand_weights,
+}
 for name, weights in example_weights.items():
     loss = total_loss(perceptron(blob_inputs, weights), blob_labels)
-    print(f"J({name}) = {float(ops.convert_to_numpy(loss)):.3f} over {len(blob_labels)} examples")
+    loss = float(ops.convert_to_numpy(loss))
+    print(f"J({name}) = {loss:.3f} over {len(blob_labels)} examples")
 
 # %%
 # With :math:`W = 0` every prediction is 0.5 and each example costs
@@ -112,9 +117,13 @@ for label_value, colour in [(0, "tab:blue"), (1, "tab:orange")]:
     chosen = blob_labels == label_value
     axes.scatter(*blob_points[chosen].T, s=12, color=colour, label=f"class {label_value}")
 plotting.label(
-    axes, "Synthetic data: two Gaussian blobs", "feature $x_1$", "feature $x_2$", legend=True
+    axes,
+    "Synthetic data: two Gaussian blobs",
+    "feature $x_1$",
+    "feature $x_2$",
+    legend=True,
 )
-plt.show()
+runtime.show(figure, "gaussian_blobs")
 
 # %%
 # 2. Gradient descent and the learning rate
@@ -150,13 +159,13 @@ plt.show()
 
 
 def linear_neuron_gradient(inputs, weights, targets):
-    """dJ/dW = 2 X^T (X W - y_hat) for the linear neuron with the summed squared error."""
+    """dJ/dW = 2 X^T (X W - y_hat): the linear neuron, summed squared error."""
     residuals = ops.subtract(ops.matmul(inputs, weights), targets)  # (N,)
     return 2.0 * ops.matmul(ops.transpose(inputs), residuals)  # (D + 1,)
 
 
 def gradient_descent(learning_rate, steps):
-    """Runs full-batch gradient descent from W = 0; returns J before and after each step."""
+    """Full-batch gradient descent from W = 0; returns J before and after each step."""
     weights = ops.zeros((blob_inputs.shape[1],))
     losses = [total_loss(ops.matmul(blob_inputs, weights), blob_labels)]
     for _ in range(steps):
@@ -196,7 +205,7 @@ plotting.label(
     "total loss $J(W)$ (log scale)",
     legend=True,
 )
-plt.show()
+runtime.show(figure, "learning_rates")
 
 # %%
 # The small rate creeps down the slope of the bowl; the right one reaches the
@@ -218,6 +227,12 @@ runtime.check_bar(
     loss_curves["right"][-1] / loss_curves["too small"][-1],
     "<",
     1.0,
+)
+runtime.check_bar(
+    "final J: right rate / least-squares minimum (1 at the bottom of the bowl)",
+    loss_curves["right"][-1] / lowest_loss,
+    "<",
+    1.001,
 )
 
 # %%
@@ -269,7 +284,10 @@ def make_classifier(hidden_units):
     return model
 
 
-classifiers = {"perceptron": make_classifier(None), "MLP": make_classifier(MLP_HIDDEN_UNITS)}
+classifiers = {
+    "perceptron": make_classifier(None),
+    "MLP": make_classifier(MLP_HIDDEN_UNITS),
+}
 test_accuracy = {}
 for name, model in classifiers.items():
     model.fit(
@@ -277,7 +295,7 @@ for name, model in classifiers.items():
         xor_train_labels,
         batch_size=BATCH_SIZE,
         epochs=MLP_EPOCHS,
-        verbose=0,
+        verbose=args.verbose,
     )
     _, test_accuracy[name] = model.evaluate(xor_test_points, xor_test_labels, verbose=0)
     print(f"{name:>10}: XOR test accuracy {test_accuracy[name]:.3f}")
@@ -290,7 +308,8 @@ for name, model in classifiers.items():
 # each model learnt.
 
 grid_axis = np.linspace(-1.0, 1.0, 101, dtype="float32")
-grid_points = np.stack(np.meshgrid(grid_axis, grid_axis), axis=-1).reshape(-1, 2)  # (G, 2)
+grid_points = np.stack(np.meshgrid(grid_axis, grid_axis), axis=-1)  # (101, 101, 2)
+grid_points = grid_points.reshape(-1, 2)  # (G, 2)
 figure, all_axes = plotting.new_axes(ncols=2, width=4.2, height=4.0)
 for axes, (name, model) in zip(all_axes, classifiers.items(), strict=True):
     probabilities = ops.convert_to_numpy(model(grid_points)).reshape(len(grid_axis), -1)
@@ -304,12 +323,17 @@ for axes, (name, model) in zip(all_axes, classifiers.items(), strict=True):
     )
     point_colours = np.where(xor_test_labels[:300] > 0.5, "tab:orange", "tab:blue")
     axes.scatter(
-        *xor_test_points[:300].T, c=point_colours, s=10, edgecolors="black", linewidths=0.3
+        *xor_test_points[:300].T,
+        c=point_colours,
+        s=10,
+        edgecolors="black",
+        linewidths=0.3,
     )
     plotting.label(axes, f"{name}: test accuracy {test_accuracy[name]:.2f}", "$x_1$", "$x_2$")
-plt.show()
+runtime.show(figure, "xor_decision_regions")
 
-runtime.check_bar("MLP test accuracy on XOR", test_accuracy["MLP"], ">", 0.9)
+runtime.check_bar("MLP test accuracy on XOR", test_accuracy["MLP"], ">", 0.9, needs_training=True)
+# Enforced at every scale: no straight line separates the quadrants, trained or not.
 runtime.check_bar("perceptron test accuracy on XOR", test_accuracy["perceptron"], "<", 0.8)
 
 # %%
@@ -369,7 +393,12 @@ def mlp_gradients_by_hand(inputs, targets, kernel_1, bias_1, kernel_2, bias_2):
     outputs = 1.0 / (1.0 + np.exp(-(hidden @ kernel_2 + bias_2)))  # y: (N, 1)
     delta_2 = 2.0 * (outputs - targets) * outputs * (1.0 - outputs)  # (N, 1)
     delta_1 = (delta_2 @ kernel_2.T) * (1.0 - hidden**2)  # (N, H)
-    return [inputs.T @ delta_1, delta_1.sum(axis=0), hidden.T @ delta_2, delta_2.sum(axis=0)]
+    return [
+        inputs.T @ delta_1,
+        delta_1.sum(axis=0),
+        hidden.T @ delta_2,
+        delta_2.sum(axis=0),
+    ]
 
 
 # %%
@@ -390,7 +419,8 @@ gradient_model = keras.Sequential(
     name="gradient_check",
 )
 gradient_model.compile(
-    optimizer=keras.optimizers.SGD(learning_rate=1.0),  # no momentum: one step = -gradient
+    # No momentum, so one step changes each weight by minus its gradient.
+    optimizer=keras.optimizers.SGD(learning_rate=1.0),
     loss=keras.losses.MeanSquaredError(reduction="sum"),
 )
 check_points, check_labels = xor_train_points[:32], xor_train_labels[:32]
@@ -408,8 +438,8 @@ for name, by_hand, by_keras in zip(names, hand_gradients, keras_gradients, stric
     difference = np.abs(by_hand - by_keras).max()
     largest_difference = max(largest_difference, difference)
     print(
-        f"dJ/d{name:<14} shape {str(by_hand.shape):<7} max |grad| {np.abs(by_hand).max():.4f}"
-        f"  max |hand - keras| {difference:.2e}"
+        f"dJ/d{name:<14} shape {str(by_hand.shape):<7} "
+        f"max |grad| {np.abs(by_hand).max():.4f}  max |hand - keras| {difference:.2e}"
     )
 runtime.check_bar("max |hand gradient - Keras gradient|", largest_difference, "<", 1e-5)
 
@@ -438,10 +468,10 @@ runtime.check_bar("max |hand gradient - Keras gradient|", largest_difference, "<
 # The input :math:`I` and kernel :math:`K` are typed exactly as on slide
 # "Convolutional Neural Network (2/5)". The slide appears several times; one
 # copy prints a 6-column :math:`I` (first row ``0 1 1 0 0 0``), a typo: a 3×3
-# kernel on a 7×6 input gives a 5×4 output, not the 5×5 printed next to it.
-# We use the 7-column version that the other copies show. The matrix
-# ``deck_result`` is the **slide's claim**, typed from the deck; ``our_result``
-# is computed.
+# kernel shrinks each side by 2, so a 7×6 input cannot give the 5×5 result
+# printed next to it (the shape it does give is printed below). We use the
+# 7-column version that the other copies show. The matrix ``deck_result`` is
+# the **slide's claim**, typed from the deck; ``our_result`` is computed.
 
 deck_input = np.array(
     [
@@ -480,14 +510,26 @@ deck_input_typo = np.array(
 )  # the 6-column copy of I: (7, 6)
 
 convolution = keras.layers.Conv2D(filters=1, kernel_size=3, padding="valid", use_bias=False)
-convolution.build((None, 7, 7, 1))
+convolution.build((None, *deck_input.shape, 1))
 convolution.set_weights([deck_kernel.reshape(3, 3, 1, 1)])  # (height, width, in, out)
-our_result = ops.convert_to_numpy(convolution(deck_input[None, :, :, None]))[0, :, :, 0]  # (5, 5)
-typo_result = ops.convert_to_numpy(convolution(deck_input_typo[None, :, :, None]))[0, :, :, 0]
+
+
+def apply_to_matrix(layer, matrix):
+    """Runs a 2-D layer on one single-channel matrix: (H, W) -> (H', W')."""
+    batch = matrix[None, :, :, None]  # (1, H, W, 1)
+    return ops.convert_to_numpy(layer(batch))[0, :, :, 0]
+
+
+our_result = apply_to_matrix(convolution, deck_input)  # (5, 5)
+typo_result = apply_to_matrix(convolution, deck_input_typo)
 
 # An independent reference: the sum above, written as loops in NumPy.
+loop_rows, loop_columns = np.subtract(deck_input.shape, deck_kernel.shape) + 1
 loop_result = np.array(
-    [[np.sum(deck_input[r : r + 3, c : c + 3] * deck_kernel) for c in range(5)] for r in range(5)]
+    [
+        [np.sum(deck_input[r : r + 3, c : c + 3] * deck_kernel) for c in range(loop_columns)]
+        for r in range(loop_rows)
+    ]
 )
 print("Deck's result (typed from the slide):")
 print(deck_result.astype(int))
@@ -500,9 +542,15 @@ print(
     "kernel equals its 180-degree rotation (so convolution = cross-correlation here): "
     f"{np.array_equal(deck_kernel, deck_kernel[::-1, ::-1])}"
 )
-print(f"output shape with the 6-column typo of I: {typo_result.shape} (the slide shows 5 x 5)")
+print(
+    f"output shape with the 6-column typo of I: {typo_result.shape} "
+    f"(the slide shows {deck_result.shape})"
+)
 runtime.check_bar(
-    "cells where the deck's convolution differs from Keras", len(differing_cells), "<=", 0
+    "cells where the deck's convolution differs from Keras",
+    len(differing_cells),
+    "<=",
+    0,
 )
 
 # %%
@@ -512,11 +560,12 @@ figure, all_axes = plotting.new_axes(ncols=3, width=3.6, height=3.6)
 for axes, matrix, title in zip(
     all_axes,
     [deck_input, deck_kernel, our_result],
-    ["input $I$ (7 × 7)", "kernel $K$ (3 × 3)", "$I * K$ by Conv2D (5 × 5)"],
+    ["input $I$", "kernel $K$", "$I * K$ by Conv2D"],
     strict=True,
 ):
-    plotting.plot_matrix(axes, matrix, title, "column", "row")
-plt.show()
+    rows, columns = matrix.shape
+    plotting.plot_matrix(axes, matrix, f"{title} ({rows} × {columns})", "column", "row")
+runtime.show(figure, "convolution")
 
 # %%
 # Max pooling (slide "Convolutional Neural Network (3/5)") keeps the largest
@@ -531,20 +580,29 @@ pooling_input = np.array(
 )  # (4, 4)
 deck_pooled = np.array([[2, 3], [8, 6]], dtype="float32")  # the slide's result: (2, 2)
 max_pooling = keras.layers.MaxPooling2D(pool_size=2, strides=2)
-our_pooled = ops.convert_to_numpy(max_pooling(pooling_input[None, :, :, None]))[0, :, :, 0]
+our_pooled = apply_to_matrix(max_pooling, pooling_input)  # (2, 2)
 print("Deck's max-pooling result:")
 print(deck_pooled.astype(int))
 print("Our result (keras.layers.MaxPooling2D, pool 2, stride 2):")
 print(our_pooled.astype(int))
 pooling_differences = int(np.sum(our_pooled != deck_pooled))
 runtime.check_bar(
-    "cells where the deck's max pooling differs from Keras", pooling_differences, "<=", 0
+    "cells where the deck's max pooling differs from Keras",
+    pooling_differences,
+    "<=",
+    0,
 )
 
 figure, all_axes = plotting.new_axes(ncols=2, width=3.6, height=3.6)
-plotting.plot_matrix(all_axes[0], pooling_input, "input (4 × 4)", "column", "row")
-plotting.plot_matrix(all_axes[1], our_pooled, "max pool 2 × 2, stride 2", "column", "row")
-plt.show()
+for axes, matrix, title in zip(
+    all_axes,
+    [pooling_input, our_pooled],
+    ["input", "after max pooling"],
+    strict=True,
+):
+    rows, columns = matrix.shape
+    plotting.plot_matrix(axes, matrix, f"{title} ({rows} × {columns})", "column", "row")
+runtime.show(figure, "max_pooling")
 
 # %%
 # A convolutional network repeats convolution and pooling (slide

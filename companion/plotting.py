@@ -6,6 +6,7 @@ chapter can add to them. They take NumPy arrays (call
 """
 
 import matplotlib.axes
+import matplotlib.dates
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -45,12 +46,31 @@ def label(axes, title, xlabel, ylabel, legend=False):
     return axes
 
 
+def concise_dates(axes, max_ticks=6):
+    """Puts a few short date labels (``2013``, ``Jul``, ...) on the x axis: none overlap.
+
+    Args:
+        axes: matplotlib axes whose x values are dates.
+        max_ticks: int >= 2. At most this many labelled ticks. Defaults to `6`.
+
+    Returns:
+        ``axes``.
+    """
+    if not isinstance(axes, matplotlib.axes.Axes):
+        raise TypeError(f"axes must be matplotlib Axes (got {type(axes).__name__})")
+    locator = matplotlib.dates.AutoDateLocator(maxticks=check_int("max_ticks", max_ticks, 2))
+    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_formatter(matplotlib.dates.ConciseDateFormatter(locator))
+    return axes
+
+
 def plot_series(axes, x, series, labels, title, xlabel, ylabel):
     """Draws one line per column of ``series`` against ``x``.
 
     Args:
         axes: the matplotlib axes to draw on.
-        x: array of shape ``(T,)``: times, dates or indices.
+        x: array of shape ``(T,)``: times, dates or indices. Dates get
+            short, non-overlapping labels (:func:`concise_dates`).
         series: array of shape ``(T,)`` or ``(T, F)``.
         labels: list of str, one per column.
         title, xlabel, ylabel: str.
@@ -64,6 +84,8 @@ def plot_series(axes, x, series, labels, title, xlabel, ylabel):
         )
     for column, name in zip(series.T, labels, strict=True):
         axes.plot(x, column, label=name, linewidth=1.0)
+    if np.issubdtype(np.asarray(x).dtype, np.datetime64):
+        concise_dates(axes)
     return label(axes, title, xlabel, ylabel, legend=len(labels) > 1)
 
 

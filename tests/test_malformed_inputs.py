@@ -124,6 +124,7 @@ ROWS = {
         ValueError,
         "backend must be one of",
     ),
+    "runtime.set_seed": (lambda: runtime.set_seed(-1), ValueError, "seed must be an int >= 0"),
     "runtime.show": (
         lambda: runtime.show("figure", "name"),
         TypeError,
@@ -374,6 +375,11 @@ ROWS = {
         lambda: training.sgd_gradients("model", INTS, INTS, "mse"),
         TypeError,
         "model must be a keras.Model",
+    ),
+    "plotting.concise_dates": (
+        lambda: plotting.concise_dates(None),
+        TypeError,
+        "axes must be matplotlib Axes",
     ),
     "plotting.label": (
         lambda: plotting.label("axes", "t", "x", "y"),

@@ -50,3 +50,21 @@ def test_plot_matrix_rejects_wrong_rank():
     _, axes = plotting.new_axes()
     with pytest.raises(ValueError, match="rank 2"):
         plotting.plot_matrix(axes, np.ones(3), "M", "x", "y")
+
+
+def test_dates_get_few_concise_labels():
+    days = np.arange("2012-01-01", "2016-01-01", dtype="datetime64[D]")
+    figure, axes = plotting.new_axes(width=4.0)
+    plotting.plot_series(axes, days, np.arange(len(days)), ["x"], "T", "date", "v")
+    figure.canvas.draw()
+    ticks = [t for t in axes.get_xticklabels() if t.get_text()]
+    assert len(ticks) >= 2 and all(len(t.get_text()) <= 5 for t in ticks)  # "2013", "Jul"
+    boxes = [t.get_window_extent() for t in ticks]
+    assert all(a.x1 < b.x0 for a, b in zip(boxes[:-1], boxes[1:], strict=True)), "labels overlap"
+
+
+def test_new_axes_checks_its_grid():
+    with pytest.raises(ValueError, match="ncols must be an int >= 1"):
+        plotting.new_axes(ncols=0)
+    with pytest.raises(ValueError, match="height must be a finite number"):
+        plotting.new_axes(height=-1.0)

@@ -16,7 +16,8 @@ from companion.runtime.backends import (
 )
 from companion.runtime.bars import QualityBarError, check_bar
 from companion.runtime.chapter import SCALES, ChapterArgs, in_book_build, parse_args, show
-from companion.runtime.report import report, run_report
+from companion.runtime.seeds import set_seed
+from companion.runtime.summary import report, run_report
 
 __all__ = [
     "BACKENDS",
@@ -32,6 +33,7 @@ __all__ = [
     "report",
     "run_report",
     "select_backend",
+    "set_seed",
     "show",
     "thread_budget",
 ]

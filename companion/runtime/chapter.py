@@ -160,20 +160,17 @@ def show(figure, name):
             the PNG is ``<outdir>/<chapter>-<name>.png``.
 
     Returns:
-        pathlib.Path of the saved PNG, or `None` without ``--outdir``.
+        `None`, so a cell that ends with this call shows no stray value.
     """
     import matplotlib.figure
     import matplotlib.pyplot as plt
 
     if not isinstance(figure, matplotlib.figure.Figure):
         raise TypeError(f"figure must be a matplotlib Figure (got {type(figure).__name__})")
-    path = None
     if RUN.outdir is not None:
-        path = RUN.outdir / f"{RUN.name}-{name}.png"
-        figure.savefig(path, dpi=100)
+        figure.savefig(RUN.outdir / f"{RUN.name}-{name}.png", dpi=100)
     if in_book_build():
-        return path  # sphinx-gallery's scraper collects the open figure after the cell
+        return  # sphinx-gallery's scraper collects the open figure after the cell
     if plt.get_backend().lower() != "agg":
         plt.show()
     plt.close(figure)
-    return path

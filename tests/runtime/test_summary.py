@@ -1,4 +1,4 @@
-"""Tests of companion.runtime.report: the closing run report."""
+"""Tests of companion.runtime.summary: the closing run report."""
 
 import json
 
