@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from companion.checks import check_bool, check_last_dim, check_rank
+from companion.recurrent import fused
 from companion.recurrent.cells import SimpleRNNCell, as_state_list
 from companion.recurrent.gru import GRUCell
 from companion.recurrent.loop import run_recurrence
@@ -31,6 +32,12 @@ class FastRNN(keras.layers.Layer):
     Dropout is the cell's (``dropout``, ``recurrent_dropout``): in training,
     one set of masks is drawn per batch and used at every step, as in Keras.
 
+    Where the backend offers a fused kernel for exactly this cell (see
+    :mod:`companion.recurrent.fused`: torch's LSTM and GRU, TensorFlow's
+    block LSTM) and the call has no mask and no dropout, the kernel computes
+    the same outputs faster; ``use_fused_kernel=False`` always runs the
+    readable loop.
+
     Args:
         cell: a :class:`~companion.recurrent.SimpleRNNCell`,
             :class:`~companion.recurrent.LSTMCell` or
@@ -51,6 +58,8 @@ class FastRNN(keras.layers.Layer):
             passing ``initial_state`` and keeping the returned states
             (``return_state=True``), which works on every backend and under
             ``jit``.
+        use_fused_kernel: bool. Use the backend's fused kernel when one
+            matches. Defaults to `True`.
         **kwargs: passed to ``keras.layers.Layer``.
 
     Call arguments:
@@ -80,6 +89,7 @@ class FastRNN(keras.layers.Layer):
         zero_output_for_mask=False,
         unroll=False,
         stateful=False,
+        use_fused_kernel=True,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -99,6 +109,7 @@ class FastRNN(keras.layers.Layer):
         self.go_backwards = check_bool("go_backwards", go_backwards)
         self.zero_output_for_mask = check_bool("zero_output_for_mask", zero_output_for_mask)
         self.unroll = check_bool("unroll", unroll)
+        self.use_fused_kernel = check_bool("use_fused_kernel", use_fused_kernel)
         self.stateful = False
         self.supports_masking = True
 
@@ -168,8 +179,26 @@ class FastRNN(keras.layers.Layer):
         if sequences.shape[1] == 0:  # nothing to read: the initial state is the answer
             return self._empty_result(sequences, states)
 
+        dropping = training and (self.cell.dropout or self.cell.recurrent_dropout)
+        outputs = None
+        if self.use_fused_kernel and mask is None and not dropping:
+            try:
+                outputs, final_states = fused.fused_recurrence(
+                    self.cell, sequences, states, self.go_backwards
+                )  # (B, T, U), in reading order
+            except NotImplementedError:
+                pass  # no kernel for this backend and cell: the readable loop below
+        if outputs is None:
+            outputs, final_states = self._readable_loop(sequences, states, mask, dropping)
+        output = outputs if self.return_sequences else outputs[:, -1]
+        if self.return_state:
+            return (output, *final_states)
+        return output
+
+    def _readable_loop(self, sequences, states, mask, dropping):
+        """The course's equations: project every step at once, then loop over the steps."""
         input_masks = recurrent_masks = None
-        if training:
+        if dropping:
             batch = ops.shape(sequences)[0]
             input_masks, recurrent_masks = self.cell.dropout_masks(batch, self.compute_dtype)
         projected = self.cell.project_inputs(sequences, input_masks)  # (B, T, G*U), all steps
@@ -177,19 +206,15 @@ class FastRNN(keras.layers.Layer):
         def step(x_t, step_states):
             return self.cell.step(x_t, step_states, recurrent_masks)
 
-        outputs, final_states = run_recurrence(
+        return run_recurrence(
             step,
             projected,
             states,
             mask=mask,
             reverse=self.go_backwards,
             zero_output_for_mask=self.zero_output_for_mask,
-            unroll=self.unroll,
+            unroll=self.unroll or fused.loops_eagerly(),
         )  # outputs: (B, T, U), in reading order
-        output = outputs if self.return_sequences else outputs[:, -1]
-        if self.return_state:
-            return (output, *final_states)
-        return output
 
     def _empty_result(self, sequences, states):
         batch = ops.shape(sequences)[0]
@@ -212,6 +237,7 @@ class FastRNN(keras.layers.Layer):
                 "go_backwards": self.go_backwards,
                 "zero_output_for_mask": self.zero_output_for_mask,
                 "unroll": self.unroll,
+                "use_fused_kernel": self.use_fused_kernel,
             }
         )
         return config
@@ -230,6 +256,7 @@ _LAYER_FLAGS = (
     "zero_output_for_mask",
     "unroll",
     "stateful",
+    "use_fused_kernel",
 )
 _BASE_CONFIG = ("name", "trainable", "dtype")
 
