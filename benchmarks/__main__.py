@@ -1,15 +1,24 @@
-"""Runs the benchmarks on each backend and writes a markdown table.
+"""Runs the benchmarks on every backend, interleaved, and checks their stated goals.
 
 Usage::
 
     python -m benchmarks                      # every benchmark, every backend
-    python -m benchmarks --backends jax torch --filter sequences
-    python -m benchmarks --output benchmarks/results/sequences.md
+    python -m benchmarks --backends jax torch --filter recurrent
+    python -m benchmarks --output benchmarks/results/recurrent.md
 
-Each backend runs in its own process (the backend is fixed when Keras is
-imported). The table gives the median time per call, the ratio to the
-group's baseline variant on the same backend, and the spread of each variant
-across backends (slowest median / fastest median).
+One worker process per backend stays alive for the whole run (the backend is
+fixed when Keras is imported); the driver sends them one benchmark at a time,
+rotating the order of the backends from one benchmark to the next, so that a
+drift in the machine's load touches every backend alike. Only one worker
+computes at any moment, and each has the thread policy of
+:mod:`companion.runtime.backends` (all the cores of an otherwise idle machine).
+
+The report gives, per row, the median time per call, the ratio to the group's
+baseline on the same backend, the goal and whether it is met, the load average
+when the row was measured (flagged when it exceeds the cores: the numbers are
+then not trustworthy) and the backend's thread count; then, for the variants
+that run in the backend, the spread across backends (slowest / fastest)
+against its goal.
 """
 
 import argparse
@@ -21,7 +30,7 @@ import subprocess
 import sys
 import time
 
-BACKENDS = ("tensorflow", "jax", "torch")
+from companion.runtime import BACKENDS, available_cores
 
 
 def _format_seconds(seconds):
@@ -32,47 +41,133 @@ def _format_seconds(seconds):
     return f"{seconds * 1e6:.1f} us"
 
 
-def run_backend(backend, filter_text, repeat):
-    """Runs the worker for one backend in a subprocess; returns its rows."""
-    env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="2")
+def _worker_command(repeat, listing=False):
     command = [sys.executable, "-m", "benchmarks.worker", "--repeat", str(repeat)]
-    if filter_text:
-        command += ["--filter", filter_text]
-    result = subprocess.run(command, env=env, capture_output=True, text=True)
+    return command + (["--list"] if listing else [])
+
+
+def _environment(backend):
+    return dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
+
+
+def list_benchmarks(backend, filter_text):
+    result = subprocess.run(
+        _worker_command(1, listing=True), env=_environment(backend), capture_output=True, text=True
+    )
     if result.returncode != 0:
-        raise RuntimeError(f"benchmarks failed on backend {backend}:\n{result.stderr[-4000:]}")
-    rows = json.loads(result.stdout.strip().splitlines()[-1])
-    for row in rows:
-        row["backend"] = backend
+        raise RuntimeError(f"listing the benchmarks failed:\n{result.stderr[-4000:]}")
+    listing = json.loads(result.stdout.strip().splitlines()[-1])
+    return {
+        key: info
+        for key, info in listing.items()
+        if filter_text in key or filter_text in info["group"]
+    }
+
+
+class Workers:
+    """One long-lived worker process per backend."""
+
+    def __init__(self, backends, repeat, log_dir):
+        os.makedirs(log_dir, exist_ok=True)
+        self.processes = {}
+        for backend in backends:
+            log = open(os.path.join(log_dir, f"worker-{backend}.log"), "w")  # noqa: SIM115
+            self.processes[backend] = subprocess.Popen(
+                _worker_command(repeat),
+                env=_environment(backend),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+            )
+
+    def time(self, backend, key):
+        process = self.processes[backend]
+        process.stdin.write(key + "\n")
+        process.stdin.flush()
+        line = process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the {backend} worker died on {key}; see its log")
+        return json.loads(line)
+
+    def close(self):
+        for process in self.processes.values():
+            process.stdin.close()
+            process.wait(timeout=60)
+
+
+def measure(listing, backends, repeat, log_dir):
+    """Times every benchmark on every backend, rotating the backends' order."""
+    workers = Workers(backends, repeat, log_dir)
+    rows = []
+    try:
+        for index, key in enumerate(listing):
+            turn = index % len(backends)
+            for backend in backends[turn:] + backends[:turn]:
+                load = os.getloadavg()[0]
+                row = workers.time(backend, key)
+                row.update(backend=backend, load=load, **listing[key])
+                rows.append(row)
+                print(
+                    f"{row['group']} | {row['variant']} | {backend}: "
+                    f"{_format_seconds(row['median_s'])} (load {load:.1f})",
+                    file=sys.stderr,
+                    flush=True,
+                )
+    finally:
+        workers.close()
     return rows
 
 
-def markdown_table(rows):
-    """Formats the rows of every backend as one markdown table."""
-    baselines = {(row["backend"], row["group"]): row["median_s"] for row in rows if row["baseline"]}
-    by_variant = collections.defaultdict(list)
-    for row in rows:
-        by_variant[(row["group"], row["variant"])].append(row["median_s"])
+def report(rows, cores):
+    """The markdown report: one table of rows, one of spreads, and the goals' tally."""
+    baselines = {(r["backend"], r["group"]): r["median_s"] for r in rows if r["baseline"]}
     lines = [
-        "| group | variant | backend | median | ratio to baseline | spread across backends |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| group | variant | backend | median | ratio to baseline | goal | met | load | threads |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for row in sorted(
+    tally = collections.Counter()
+    for r in sorted(
         rows, key=lambda r: (r["group"], not r["baseline"], r["variant"], r["backend"])
     ):
-        baseline = baselines.get((row["backend"], row["group"]))
-        ratio = (
-            "baseline"
-            if row["baseline"]
-            else (f"{row['median_s'] / baseline:.3g}x" if baseline else "n/a")
-        )
-        medians = by_variant[(row["group"], row["variant"])]
-        spread = f"{max(medians) / min(medians):.1f}x" if len(medians) > 1 else "n/a"
+        baseline = baselines.get((r["backend"], r["group"]))
+        ratio = r["median_s"] / baseline if baseline and not r["baseline"] else None
+        ratio_text = "baseline" if r["baseline"] else (f"{ratio:.3g}x" if ratio else "n/a")
+        limit, met = r["goals"].get("ratio"), ""
+        if limit is not None and ratio is not None:
+            met = "met" if ratio <= limit else "MISSED"
+            tally[met] += 1
+        load = f"{r['load']:.1f}" + (" (over the cores)" if r["load"] > cores else "")
         lines.append(
-            f"| {row['group']} | {row['variant']} | {row['backend']} | "
-            f"{_format_seconds(row['median_s'])} | {ratio} | {spread} |"
+            f"| {r['group']} | {r['variant']} | {r['backend']} | {_format_seconds(r['median_s'])} "
+            f"| {ratio_text} | {'' if limit is None else f'<= {limit:g}x baseline'} "
+            f"| {met} | {load} | {r['threads']} |"
         )
-    return "\n".join(lines)
+    spreads = [
+        "| group | variant | fastest | slowest | spread | goal | met |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    by_variant = collections.defaultdict(list)
+    for r in rows:
+        if r["backend_bound"]:
+            by_variant[(r["group"], r["variant"])].append(r)
+    for (group, variant), variant_rows in sorted(by_variant.items()):
+        if len(variant_rows) < 2:
+            continue
+        fastest = min(variant_rows, key=lambda r: r["median_s"])
+        slowest = max(variant_rows, key=lambda r: r["median_s"])
+        spread = slowest["median_s"] / fastest["median_s"]
+        limit, met = variant_rows[0]["goals"].get("spread"), ""
+        if limit is not None:
+            met = "met" if spread <= limit else "MISSED"
+            tally[met] += 1
+        spreads.append(
+            f"| {group} | {variant} | {fastest['backend']} {_format_seconds(fastest['median_s'])} "
+            f"| {slowest['backend']} {_format_seconds(slowest['median_s'])} | {spread:.2f}x "
+            f"| {'' if limit is None else f'<= {limit:g}x'} | {met} |"
+        )
+    summary = f"Goals met: {tally['met']} of {tally['met'] + tally['MISSED']}."
+    return "\n".join(lines), "\n".join(spreads), summary
 
 
 def main(argv=None):
@@ -83,22 +178,26 @@ def main(argv=None):
     parser.add_argument("--output", default=os.path.join("benchmarks", "results", "latest.md"))
     args = parser.parse_args(argv)
 
-    rows = []
-    for backend in args.backends:
-        print(f"running benchmarks on {backend} ...", file=sys.stderr, flush=True)
-        rows += run_backend(backend, args.filter, args.repeat)
+    listing = list_benchmarks(args.backends[0], args.filter)
+    cores = available_cores()
+    loads_before = os.getloadavg()
+    rows = measure(listing, list(args.backends), args.repeat, os.path.dirname(args.output))
+    table, spreads, summary = report(rows, cores)
+    loads = [r["load"] for r in rows]
     header = (
         f"Benchmarks run on {time.strftime('%Y-%m-%d')}, "
-        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, "
-        f"Python {platform.python_version()}. "
-        "Median of the timed samples after warm-up; ratio = median / the group's baseline "
-        "on the same backend."
+        f"{platform.processor() or platform.machine()}, {cores} CPU cores, "
+        f"Python {platform.python_version()}, backends interleaved. Load average "
+        f"{loads_before[0]:.1f} at the start, {min(loads):.1f} to {max(loads):.1f} during the "
+        "rows; a row measured with a load above the cores is flagged. Median of the timed "
+        "samples after warm-up; ratio = median / the group's baseline on the same backend."
     )
-    table = header + "\n\n" + markdown_table(rows) + "\n"
+    text = f"{header}\n\n{table}\n\nSpread across backends (backend-bound variants only):\n\n"
+    text += f"{spreads}\n\n{summary}\n"
     os.makedirs(os.path.dirname(args.output) or ".", exist_ok=True)
     with open(args.output, "w") as file:
-        file.write(table)
-    print(table)
+        file.write(text)
+    print(text)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,17 @@
-"""The benchmark description and the timer, run inside one backend's process.
+"""The benchmark description, its goal, and the timer, run inside one backend's process.
 
 A :class:`Benchmark` is one *variant* (for example "from scratch" or "keras")
 of one *group* (what is compared, for example "windowing, T=100000"). Its
 ``make`` builds the inputs once and returns the zero-argument function that is
 timed. Exactly one variant of a group is its ``baseline``: the table reports
 every other variant's median time as a ratio to it.
+
+A variant may carry :class:`Goal` s, stated before anything is measured and
+checked on every run: ``Goal("ratio", 1.2)`` (at most 1.2 times the baseline on
+each backend) or ``Goal("spread", 3.0)`` (the slowest backend at most 3 times
+the fastest). A variant that never touches the backend (pure Python or NumPy)
+is ``backend_bound=False``: its spread across backends says nothing about the
+backends, so none is published.
 """
 
 import dataclasses
@@ -13,6 +20,26 @@ import time
 from collections.abc import Callable
 
 import numpy as np
+
+
+@dataclasses.dataclass(frozen=True)
+class Goal:
+    """A speed goal: ``kind`` is ``"ratio"`` (to the baseline) or ``"spread"`` (across backends)."""
+
+    kind: str
+    limit: float
+
+    def __post_init__(self):
+        if self.kind not in ("ratio", "spread"):
+            raise ValueError(f'kind must be "ratio" or "spread" (got kind={self.kind!r})')
+
+    def describe(self):
+        if self.kind == "ratio":
+            return f"<= {self.limit:g}x baseline"
+        return f"spread <= {self.limit:g}x"
+
+    def met(self, value):
+        return value <= self.limit
 
 
 @dataclasses.dataclass
@@ -24,12 +51,17 @@ class Benchmark:
         variant: str. Which implementation, e.g. ``"from scratch"``.
         make: callable returning the zero-argument function to time.
         baseline: bool. Whether the other variants are compared to this one.
+        goals: tuple of Goal. The speeds this variant must reach.
+        backend_bound: bool. Whether the work runs in the backend (`False` for
+            pure Python or NumPy code: no spread across backends is shown).
     """
 
     group: str
     variant: str
     make: Callable[[], Callable[[], object]]
     baseline: bool = False
+    goals: tuple = ()
+    backend_bound: bool = True
 
 
 def _wait_for(result):
