@@ -26,7 +26,8 @@ import sys
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-BACKENDS = ("tensorflow", "jax", "torch")
+from companion.runtime import BACKENDS
+
 BUDGETS = {"quick": 45.0, "default": 180.0, "full": None}  # seconds on 2 cores (JAX)
 
 

@@ -30,7 +30,7 @@ import textwrap
 import keras
 import numpy as np
 
-BACKENDS = ("tensorflow", "jax", "torch")
+from companion.runtime import BACKENDS
 
 
 def _to_numpy(tree):

@@ -99,3 +99,24 @@ def loss_of_outputs(layer, inputs, mask=None, **call_options):
         return loss, outputs
 
     return loss_fn
+
+
+def property_settings(max_examples=60):
+    """Hypothesis settings for the property tests: no deadline, and no example database
+    (the runs leave no .hypothesis/ folder in the repository)."""
+    from hypothesis import HealthCheck, settings
+
+    return settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+
+
+#: Three verses of Genesis: a tiny corpus for the tokeniser tests.
+GENESIS = [
+    "In the beginning God created the heaven and the earth.",
+    "And the earth was without form, and void; and darkness was upon the face of the deep.",
+    "And God said, Let there be light: and there was light.",
+]

@@ -211,7 +211,7 @@ ROWS = {
         "num_merges=-1",
     ),
     "text.normalize_text": (lambda: text.normalize_text(None), TypeError, "text must be a str"),
-    "text.one_hot": (lambda: text.one_hot([3], 3), ValueError, r"ids must be in \[0, depth=3\)"),
+    "text.one_hot": (lambda: text.one_hot([3], 3), ValueError, r"ids must be ids in \[0, 3\)"),
     "text.pretokenize": (lambda: text.pretokenize(b"x"), TypeError, "text must be a str"),
     "text.word_tokens": (lambda: text.word_tokens(1), TypeError, "text must be a str"),
     # recurrent

@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from companion.recurrent.cells import with_cell
+
 _MERGE_MODES = {
     "concat": "concat",
     "sum": "sum",
@@ -185,6 +187,4 @@ class Bidirectional(keras.layers.Layer):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        config["layer"] = keras.saving.deserialize_keras_object(config["layer"])
-        return cls(**config)
+        return cls(**with_cell(config, key="layer"))

@@ -19,6 +19,13 @@ from keras import ops
 from companion.checks import check_activation, check_bool, check_float, check_int
 
 
+def with_cell(config, key="cell"):
+    """A layer's config with its serialized cell (or wrapped layer) made an object again."""
+    config = dict(config)
+    config[key] = keras.saving.deserialize_keras_object(config[key])
+    return config
+
+
 def as_state_list(states):
     """The cell's states as a list (Keras's loop passes a list or a tuple)."""
     return list(states) if isinstance(states, (list, tuple)) else [states]

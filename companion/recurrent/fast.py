@@ -5,7 +5,7 @@ from keras import ops
 
 from companion.checks import check_bool, check_last_dim, check_rank
 from companion.recurrent import fused
-from companion.recurrent.cells import SimpleRNNCell, as_state_list
+from companion.recurrent.cells import SimpleRNNCell, as_state_list, with_cell
 from companion.recurrent.gru import GRUCell
 from companion.recurrent.loop import run_recurrence
 from companion.recurrent.lstm import LSTMCell
@@ -244,9 +244,7 @@ class FastRNN(keras.layers.Layer):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        config["cell"] = keras.saving.deserialize_keras_object(config["cell"])
-        return cls(**config)
+        return cls(**with_cell(config))
 
 
 _LAYER_FLAGS = (

@@ -13,6 +13,7 @@ import numpy as np
 from keras import ops
 
 from companion.checks import check_int, check_last_dim, check_rank
+from companion.recurrent.cells import with_cell
 
 
 @keras.saving.register_keras_serializable(package="companion")
@@ -106,9 +107,7 @@ class ProbedRNN(keras.layers.Layer):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        config["cell"] = keras.saving.deserialize_keras_object(config["cell"])
-        return cls(**config)
+        return cls(**with_cell(config))
 
 
 @keras.saving.register_keras_serializable(package="companion")

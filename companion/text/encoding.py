@@ -36,17 +36,7 @@ def one_hot(ids, depth):
            [1., 0., 0.]], dtype=float32)
     """
     depth = check_int("depth", depth, minimum=1)
-    array = np.asarray(ids)
-    if array.dtype == np.bool_ or (array.size and not np.issubdtype(array.dtype, np.integer)):
-        raise TypeError(f"ids must be integers (got an array of dtype {array.dtype})")
-    array = array.astype(np.int64)
-    bad = (array < 0) | (array >= depth)
-    if bad.any():
-        where = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise ValueError(
-            f"ids must be in [0, depth={depth}) (got {int(array[where])} at index "
-            f"{where if len(where) != 1 else where[0]})"
-        )
+    array = check_ids("ids", ids, depth)  # (...), every id in [0, depth)
     return (array[..., None] == np.arange(depth)).astype(np.float32)  # (..., depth)
 
 

@@ -3,18 +3,14 @@
 import keras
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
+from support import property_settings
 
 from companion.sequences import chronological_split, sliding_windows
 
 # No example database: the runs leave no .hypothesis/ folder in the repository.
-PROPERTY = settings(
-    max_examples=25,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+PROPERTY = property_settings(max_examples=25)
 
 
 def _collect(dataset):

@@ -21,11 +21,11 @@ def test_one_hot_matches_keras(shape):
 
 
 def test_one_hot_errors():
-    with pytest.raises(ValueError, match=r"ids must be in \[0, depth=3\).*got 3 at index 1"):
+    with pytest.raises(ValueError, match=r"ids must be ids in \[0, 3\) \(got ids\[1\]=3\)"):
         one_hot([0, 3], 3)
-    with pytest.raises(ValueError, match=r"got -1 at index \(1, 0\)"):
+    with pytest.raises(ValueError, match=r"got ids\[\(1, 0\)\]=-1"):
         one_hot([[0], [-1]], 3)
-    with pytest.raises(TypeError, match=r"ids must be integers.*float64"):
+    with pytest.raises(TypeError, match=r"ids must hold int ids.*float64"):
         one_hot([0.0, 1.0], 3)
     with pytest.raises(ValueError, match=r"depth must be an int >= 1.*depth=0"):
         one_hot([0], 0)

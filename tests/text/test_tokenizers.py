@@ -2,23 +2,16 @@
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from support import GENESIS, property_settings
 
 from companion import text
 from companion.text import CharTokenizer, WordTokenizer
 
-# No example database: the runs leave no .hypothesis/ folder in the repository.
-PROPERTY = settings(
-    max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
-)
+PROPERTY = property_settings()
 
-
-CORPUS = [
-    "In the beginning God created the heaven and the earth.",
-    "And the earth was without form, and void; and darkness was upon the face of the deep.",
-    "And God said, Let there be light: and there was light.",
-]
+CORPUS = GENESIS
 
 
 def test_char_tokenizer_reserves_pad_oov_start_end_and_counts_unseen():
