@@ -115,7 +115,9 @@ for name, weights in example_weights.items():
 figure, axes = plotting.new_axes(width=5.0, height=4.0)
 for label_value, colour in [(0, "tab:blue"), (1, "tab:orange")]:
     chosen = blob_labels == label_value
-    axes.scatter(*blob_points[chosen].T, s=12, color=colour, label=f"class {label_value}")
+    axes.scatter(
+        *blob_points[chosen].T, s=12, color=colour, label=f"class {label_value}"
+    )
 plotting.label(
     axes,
     "Synthetic data: two Gaussian blobs",
@@ -185,7 +187,8 @@ learning_rates = {
     "too large": 1.05 * 2.0 / eigenvalues.max(),
 }
 loss_curves = {
-    name: gradient_descent(rate, GRADIENT_STEPS) for name, rate in learning_rates.items()
+    name: gradient_descent(rate, GRADIENT_STEPS)
+    for name, rate in learning_rates.items()
 }
 least_squares_weights = np.linalg.lstsq(blob_inputs, blob_labels, rcond=None)[0]
 lowest_loss = np.sum((blob_inputs @ least_squares_weights - blob_labels) ** 2)
@@ -273,7 +276,9 @@ def make_classifier(hidden_units):
     """A perceptron (hidden_units=None) or a one-hidden-layer MLP with tanh."""
     layers = [keras.Input(shape=(2,))]
     if hidden_units is not None:
-        layers.append(keras.layers.Dense(hidden_units, activation="tanh", name="hidden"))
+        layers.append(
+            keras.layers.Dense(hidden_units, activation="tanh", name="hidden")
+        )
     layers.append(keras.layers.Dense(1, activation="sigmoid", name="output"))
     model = keras.Sequential(layers, name="mlp" if hidden_units else "perceptron")
     model.compile(
@@ -329,12 +334,18 @@ for axes, (name, model) in zip(all_axes, classifiers.items(), strict=True):
         edgecolors="black",
         linewidths=0.3,
     )
-    plotting.label(axes, f"{name}: test accuracy {test_accuracy[name]:.2f}", "$x_1$", "$x_2$")
+    plotting.label(
+        axes, f"{name}: test accuracy {test_accuracy[name]:.2f}", "$x_1$", "$x_2$"
+    )
 runtime.show(figure, "xor_decision_regions")
 
-runtime.check_bar("MLP test accuracy on XOR", test_accuracy["MLP"], ">", 0.9, needs_training=True)
+runtime.check_bar(
+    "MLP test accuracy on XOR", test_accuracy["MLP"], ">", 0.9, needs_training=True
+)
 # Enforced at every scale: no straight line separates the quadrants, trained or not.
-runtime.check_bar("perceptron test accuracy on XOR", test_accuracy["perceptron"], "<", 0.8)
+runtime.check_bar(
+    "perceptron test accuracy on XOR", test_accuracy["perceptron"], "<", 0.8
+)
 
 # %%
 # 4. Backpropagation, by hand and by Keras
@@ -509,7 +520,9 @@ deck_input_typo = np.array(
     dtype="float32",
 )  # the 6-column copy of I: (7, 6)
 
-convolution = keras.layers.Conv2D(filters=1, kernel_size=3, padding="valid", use_bias=False)
+convolution = keras.layers.Conv2D(
+    filters=1, kernel_size=3, padding="valid", use_bias=False
+)
 convolution.build((None, *deck_input.shape, 1))
 convolution.set_weights([deck_kernel.reshape(3, 3, 1, 1)])  # (height, width, in, out)
 
@@ -527,7 +540,10 @@ typo_result = apply_to_matrix(convolution, deck_input_typo)
 loop_rows, loop_columns = np.subtract(deck_input.shape, deck_kernel.shape) + 1
 loop_result = np.array(
     [
-        [np.sum(deck_input[r : r + 3, c : c + 3] * deck_kernel) for c in range(loop_columns)]
+        [
+            np.sum(deck_input[r : r + 3, c : c + 3] * deck_kernel)
+            for c in range(loop_columns)
+        ]
         for r in range(loop_rows)
     ]
 )

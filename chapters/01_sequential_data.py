@@ -193,7 +193,9 @@ plotting.label(
     "frame",
     "coefficient value",
 )
-all_axes[1].hist(vowel_lengths, bins=np.arange(vowel_lengths.min(), vowel_lengths.max() + 2))
+all_axes[1].hist(
+    vowel_lengths, bins=np.arange(vowel_lengths.min(), vowel_lengths.max() + 2)
+)
 plotting.label(
     all_axes[1],
     "Japanese Vowels: utterance lengths differ",
@@ -278,14 +280,18 @@ runtime.show(figure, "series")
 tiny = np.arange(10, dtype="float32")  # x_t = t
 window, horizon, stride = 4, 2, 2
 tiny_inputs, tiny_targets = sequences.sliding_windows(tiny, window, horizon, stride)
-print(f"T = {len(tiny)}, window w = {window}, horizon h = {horizon}, stride s = {stride}")
+print(
+    f"T = {len(tiny)}, window w = {window}, horizon h = {horizon}, stride s = {stride}"
+)
 print(f"N = (T - w - h) // s + 1 = {(len(tiny) - window - horizon) // stride + 1}")
 for n, (inputs, targets) in enumerate(zip(tiny_inputs, tiny_targets, strict=True)):
     print(
         f"  window {n}: input steps {inputs[:, 0].astype(int)} -> target steps "
         f"{targets[:, 0].astype(int)}"
     )
-print(f"inputs {tiny_inputs.shape} = (N, w, F), targets {tiny_targets.shape} = (N, h, F)")
+print(
+    f"inputs {tiny_inputs.shape} = (N, w, F), targets {tiny_targets.shape} = (N, h, F)"
+)
 
 # %%
 # That is the **many-to-one** shape (deck 003's "many-to-one"): a whole window
@@ -302,7 +308,9 @@ for n, (inputs, targets) in enumerate(zip(m2m_inputs, m2m_targets, strict=True))
         f"  window {n}: input steps {inputs[:, 0].astype(int)} -> target steps "
         f"{targets[:, 0].astype(int)}"
     )
-print(f"many-to-many: inputs {m2m_inputs.shape}, targets {m2m_targets.shape} = (N, w, F)")
+print(
+    f"many-to-many: inputs {m2m_inputs.shape}, targets {m2m_targets.shape} = (N, w, F)"
+)
 weather_inputs, weather_targets = sequences.sliding_windows(weather.values, window=14)
 print(
     f"Seattle weather, 14-day windows of all {len(weather.columns)} variables: "
@@ -367,7 +375,10 @@ chronological_parts = dict(
     )
 )
 for name, parts in [("random", random_parts), ("chronological", chronological_parts)]:
-    print(f"{name:>13} split, windows: " + ", ".join(f"{k} {len(v)}" for k, v in parts.items()))
+    print(
+        f"{name:>13} split, windows: "
+        + ", ".join(f"{k} {len(v)}" for k, v in parts.items())
+    )
 
 
 def make_mlp(window, features, units, name):
@@ -391,7 +402,9 @@ def train(model, train_xy, validation_xy):
     for 5 epochs: a fixed rate leaves the weights jittering at that scale.
     """
     runtime.set_seed(args.seed)  # the same initial weights and batches
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=LEARNING_RATE), loss="mse")
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=LEARNING_RATE), loss="mse"
+    )
     history = model.fit(
         *train_xy,
         validation_data=validation_xy,
@@ -491,10 +504,14 @@ for name, parts in [("random", random_parts), ("chronological", chronological_pa
 # naive forecast ("tomorrow's close is today's") learns nothing, so nothing can
 # leak into it, yet the table shows a gap for it too:
 
-naive_inflation = dax_scores["chronological"]["naive MAE"] / dax_scores["random"]["naive MAE"]
+naive_inflation = (
+    dax_scores["chronological"]["naive MAE"] / dax_scores["random"]["naive MAE"]
+)
 print(f"naive forecast: chronological MAE / random MAE = {naive_inflation:.2f}")
-chronological_train_days = dax_inputs[chronological_parts["train"]][:, :, 0]  # (N_train, w)
-chronological_test_days = dax_inputs[chronological_parts["test"]][:, :, 0]  # (N_test, w)
+train_windows = dax_inputs[chronological_parts["train"]]  # (N_train, w, 1)
+test_windows = dax_inputs[chronological_parts["test"]]  # (N_test, w, 1)
+chronological_train_days = train_windows[:, :, 0]  # (N_train, w)
+chronological_test_days = test_windows[:, :, 0]  # (N_test, w)
 for name, days_in_part in [
     ("training", chronological_train_days),
     ("test", chronological_test_days),
@@ -524,7 +541,10 @@ for name, days_in_part in [
 for name, score in dax_scores.items():
     relative = score["model MAE"] / score["naive MAE"]
     verdict = "beats" if relative < 1.0 else "does not beat"
-    print(f"{name:>13} split: model MAE / naive MAE = {relative:.2f} ({verdict} tomorrow = today)")
+    print(
+        f"{name:>13} split: model MAE / naive MAE = {relative:.2f} "
+        f"({verdict} tomorrow = today)"
+    )
 
 # %%
 # Daily stock closes are close to a random walk, for which "tomorrow = today"
@@ -547,7 +567,9 @@ for axes, (name, parts) in zip(
     ]
     for part, colour in part_colours:
         target_days = parts[part] + SPLIT_WINDOW
-        axes.scatter(target_days, dax[target_days], s=2, color=colour, label=f"{part} targets")
+        axes.scatter(
+            target_days, dax[target_days], s=2, color=colour, label=f"{part} targets"
+        )
     plotting.label(
         axes,
         f"{name} split: test MAE {dax_scores[name]['model MAE']:.0f} points",
@@ -675,7 +697,9 @@ print(
     f"{yearly_rise[: last_training_level + 1 - CO2_SEASON].mean():.2f} ppm, test years "
     f"{yearly_rise[first_test_level - CO2_SEASON :].mean():.2f} ppm"
 )
-print(f"seasonal naive, mean (truth - forecast) on the test set: {seasonal_bias:.2f} ppm")
+print(
+    f"seasonal naive, mean (truth - forecast) on the test set: {seasonal_bias:.2f} ppm"
+)
 
 # %%
 # The seasonal-naive error is that missing year of growth. The learned model
@@ -690,7 +714,9 @@ titles = {
     CLOSE_UP_WEEKS: f"last {CLOSE_UP_WEEKS} test weeks",
 }
 for axes, (last, title) in zip(all_axes, titles.items(), strict=True):
-    axes.plot(test_times[-last:], truth[-last:], color="black", linewidth=1.6, label="truth")
+    axes.plot(
+        test_times[-last:], truth[-last:], color="black", linewidth=1.6, label="truth"
+    )
     for name, forecast in co2_forecasts.items():
         axes.plot(test_times[-last:], forecast[-last:], linewidth=1.0, label=name)
     plotting.concise_dates(axes)
@@ -785,13 +811,17 @@ for name, mean in means.items():
     print(f"{name + ':':<43} {ops.convert_to_numpy(mean)[0]}")
 masked_error = ops.convert_to_numpy(masked_mean[0] - unpadded_mean[0])  # (3,)
 masked_error = float(np.abs(masked_error).max())
-runtime.check_bar("|masked mean - mean of the unpadded sentence|", masked_error, "<", 1e-6)
+runtime.check_bar(
+    "|masked mean - mean of the unpadded sentence|", masked_error, "<", 1e-6
+)
 
 # %%
 # Deck 003 adds that padding can go "to fixed size (with truncation) or max
 # size". With ``maxlen=5`` the longer sentence is cut:
 
-padded_short, mask_short = sequences.pad_sequences(id_lists, maxlen=5, truncating="post")
+padded_short, mask_short = sequences.pad_sequences(
+    id_lists, maxlen=5, truncating="post"
+)
 print(padded_short)
 print(toy_vocabulary.decode(padded_short[1]))
 
@@ -883,7 +913,9 @@ capped_vocabulary = text.Vocabulary(seen_words, max_size=CAPPED_VOCABULARY)
 verse_ids = capped_vocabulary.encode(text.word_tokens(first_sentence))
 verse_ids = np.array(verse_ids, "int32")  # (T,)
 verse_one_hot = text.one_hot(verse_ids, depth=len(capped_vocabulary))  # (T, V)
-print(f"first verse: ids {verse_ids.nbytes} bytes, one-hot {verse_one_hot.nbytes:,} bytes")
+print(
+    f"first verse: ids {verse_ids.nbytes} bytes, one-hot {verse_one_hot.nbytes:,} bytes"
+)
 bytes_per_id = verse_ids.itemsize
 bytes_per_one_hot = verse_one_hot.nbytes // len(verse_ids)
 print(

@@ -72,6 +72,19 @@ def configure_threads():
     return threads
 
 
+def compile_cheaply():
+    """Asks XLA (JAX, and TensorFlow's compiled functions) for its cheapest optimisation.
+
+    A ``--quick`` run trains toy models for a few steps each: compiling them
+    costs more than running them, so seconds of compiling matter more than
+    microseconds of running. Must be called before the backend is imported.
+    """
+    flags = os.environ.get("XLA_FLAGS", "")
+    if "xla_backend_optimization_level" not in flags:
+        flags += " --xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
+        os.environ["XLA_FLAGS"] = flags.strip()
+
+
 def quiet_tensorflow_logs():
     """Silences TensorFlow's C++ start-up messages (it is imported by keras-hub on any backend)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

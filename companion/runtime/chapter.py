@@ -13,7 +13,8 @@ and reads its sizes from the chosen scale, for example
     python chapters/NN_name.py [--backend B] [--quick | --full] [--outdir DIR] [--seed S]
 
 * ``--quick`` runs the whole chapter at toy size (a smoke test: quality bars
-  that need real training are reported, not enforced);
+  that need real training are reported, not enforced; XLA compiles with its
+  cheapest optimisation);
 * ``--full`` trains at real scale;
 * ``--outdir DIR`` saves every figure as ``DIR/NN_name-<figure>.png`` and the
   chapter's checked numbers as ``DIR/NN_name.json``.
@@ -32,7 +33,7 @@ import pathlib
 import sys
 import time
 
-from companion.runtime.backends import BACKENDS, select_backend
+from companion.runtime.backends import BACKENDS, compile_cheaply, select_backend
 
 SCALES = ("quick", "default", "full")
 
@@ -133,8 +134,10 @@ def parse_args(description, argv=None):
     namespace = _parser(description).parse_args(
         sys.argv[1:] if argv is None else argv, namespace=ChapterArgs()
     )
-    namespace.backend = select_backend(namespace.backend)
     namespace.scale = "quick" if namespace.quick else ("full" if namespace.full else "default")
+    if namespace.quick and "keras" not in sys.modules:
+        compile_cheaply()  # toy models: compiling costs more than running
+    namespace.backend = select_backend(namespace.backend)
     if namespace.outdir is not None:
         namespace.outdir = pathlib.Path(namespace.outdir)
         namespace.outdir.mkdir(parents=True, exist_ok=True)
