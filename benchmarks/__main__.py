@@ -65,7 +65,11 @@ def list_benchmarks(backend, filter_text):
 
 
 class Workers:
-    """One long-lived worker process per backend."""
+    """One long-lived worker process per backend, started one after the other.
+
+    Each worker is started only when the previous one has finished importing
+    its backend, so that no start-up competes with another worker's timing.
+    """
 
     def __init__(self, backends, repeat, log_dir):
         os.makedirs(log_dir, exist_ok=True)
@@ -80,6 +84,8 @@ class Workers:
                 stderr=log,
                 text=True,
             )
+            if not self.processes[backend].stdout.readline():  # {"ready": ...}
+                raise RuntimeError(f"the {backend} worker failed to start; see its log")
 
     def time(self, backend, key):
         process = self.processes[backend]

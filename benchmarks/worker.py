@@ -60,6 +60,7 @@ def main():
         }
         print(json.dumps(listing))
         return
+    print(json.dumps({"ready": len(found)}), flush=True)  # imports done: the driver may go on
     for line in sys.stdin:
         key = line.strip()
         if not key:

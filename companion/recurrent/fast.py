@@ -33,10 +33,10 @@ class FastRNN(keras.layers.Layer):
     one set of masks is drawn per batch and used at every step, as in Keras.
 
     Where the backend offers a fused kernel for exactly this cell (see
-    :mod:`companion.recurrent.fused`: torch's LSTM and GRU, TensorFlow's
-    block LSTM) and the call has no mask and no dropout, the kernel computes
-    the same outputs faster; ``use_fused_kernel=False`` always runs the
-    readable loop.
+    :mod:`companion.recurrent.fused`: torch's LSTM and GRU) and the call has
+    no dropout (and no mask, or a post-padded one), the kernel computes the
+    same outputs faster; ``use_fused_kernel=False`` always runs the readable
+    loop.
 
     Args:
         cell: a :class:`~companion.recurrent.SimpleRNNCell`,
@@ -181,10 +181,15 @@ class FastRNN(keras.layers.Layer):
 
         dropping = training and (self.cell.dropout or self.cell.recurrent_dropout)
         outputs = None
-        if self.use_fused_kernel and mask is None and not dropping:
+        if self.use_fused_kernel and not dropping:
             try:
                 outputs, final_states = fused.fused_recurrence(
-                    self.cell, sequences, states, self.go_backwards
+                    self.cell,
+                    sequences,
+                    states,
+                    self.go_backwards,
+                    mask=mask,
+                    zero_output_for_mask=self.zero_output_for_mask,
                 )  # (B, T, U), in reading order
             except NotImplementedError:
                 pass  # no kernel for this backend and cell: the readable loop below

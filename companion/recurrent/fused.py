@@ -8,15 +8,17 @@ layer runs its readable loop (as ``keras.layers.LSTM`` calls
 
 * **torch**: ``torch.lstm`` and ``torch.gru``, the fused CPU and GPU kernels
   behind ``torch.nn.LSTM`` and ``GRU`` (Keras uses them on CUDA only);
-* **tensorflow**: ``BlockLSTM``, a fused LSTM over the whole sequence,
-  peepholes included (not ``BlockLSTMV2``, whose registered gradient
-  disagrees with its own forward pass in TensorFlow 2.21); TensorFlow has no
-  fused GRU on the CPU;
-* **jax**: none; XLA already compiles the readable loop into one program.
+* **jax**: none; XLA already compiles the readable loop into one program;
+* **tensorflow**: none used. Its ``BlockLSTM`` op computes the same LSTM but a
+  training step with it measured slower than the readable loop in
+  ``tf.function`` (96.7 against 83.7 ms, ``benchmarks/RESULTS.md``), and
+  ``BlockLSTMV2``'s registered gradient disagrees with its own forward pass
+  (TensorFlow 2.21); there is no fused GRU on the CPU.
 
 A kernel is used only when the layer's configuration is the kernel's
 equation exactly: standard ``tanh`` and ``sigmoid`` activations, biases, no
-mask, no dropout in this call, float32; an LSTM without coupled gates (and
+dropout in this call, float32, and no mask or a post-padded one (real steps
+then padding, read forwards: torch's packed sequences); an LSTM without coupled gates (and
 without peepholes on torch); a GRU with ``reset_after=True``, whose update
 gate is mapped to the deck's convention with :func:`convert_gru_weights`'s
 sign flip. The tests prove each kernel equal, outputs and gradients, to the
@@ -56,36 +58,40 @@ def kernel_name(cell):
     if isinstance(cell, LSTMCell) and not cell.coupled:
         if backend == "torch" and not cell.peephole:
             return "torch.lstm"
-        if backend == "tensorflow":
-            return "BlockLSTM"
     if isinstance(cell, GRUCell) and cell.reset_after and backend == "torch":
         return "torch.gru"
     return None
 
 
-def fused_recurrence(cell, sequences, states, reverse):
+def fused_recurrence(cell, sequences, states, reverse, mask=None, zero_output_for_mask=False):
     """Runs ``cell`` over ``sequences`` with the backend's fused kernel.
 
     Args:
         cell: a built :class:`~companion.recurrent.LSTMCell` or
             :class:`~companion.recurrent.GRUCell`.
-        sequences: tensor ``(batch, time, features)``, no mask.
+        sequences: tensor ``(batch, time, features)``.
         states: list of initial states ``(batch, units)``.
         reverse: bool. Read from the last step to the first.
+        mask: bool tensor ``(batch, time)`` or `None`. Only a mask of real
+            steps followed by padding (post-padding, at least one real step
+            per row) is computed by a kernel (torch's packed sequences), and
+            only reading forwards.
+        zero_output_for_mask: bool. Zeros as the output of masked steps
+            (else the last real output, as in Keras).
 
     Returns:
         ``(outputs, final_states)`` as :func:`~companion.recurrent.run_recurrence`
         returns them (outputs in reading order).
 
     Raises:
-        NotImplementedError: no fused kernel matches this backend and cell.
+        NotImplementedError: no fused kernel matches this backend, cell and mask.
     """
     name = kernel_name(cell)
     if name is None:
         raise NotImplementedError(
             f"no fused kernel on {keras.config.backend()} for {type(cell).__name__}"
         )
-    return _KERNELS[name](cell, sequences, states, reverse)
+    return _KERNELS[name](cell, sequences, states, reverse, mask, zero_output_for_mask)
 
 
 def _torch_gate_rows(matrix, cell):
@@ -99,64 +105,64 @@ def _torch_gate_rows(matrix, cell):
     return torch.cat([r, -z, h], dim=-1).T
 
 
-def _torch_kernel(cell, sequences, states, reverse):
+def _torch_weights(cell):
+    """``[w_ih, w_hh, b_ih, b_hh]`` in torch's layout, from the cell's Keras weights."""
     import torch
 
-    x = torch.flip(sequences, dims=[1]) if reverse else sequences  # (B, T, D)
     w_ih = _torch_gate_rows(cell.kernel.value, cell)  # (G*U, D)
     w_hh = _torch_gate_rows(cell.recurrent_kernel.value, cell)  # (G*U, U)
     if isinstance(cell, LSTMCell):
-        b_ih = cell.bias.value
-        b_hh = torch.zeros_like(b_ih)
-        hx = (states[0][None], states[1][None])  # (1, B, U) each
-        outputs, h, c = torch.lstm(
-            x, hx, [w_ih, w_hh, b_ih, b_hh], True, 1, 0.0, False, False, True
-        )
-        return outputs, [h[0], c[0]]
+        return [w_ih, w_hh, cell.bias.value, torch.zeros_like(cell.bias.value)]
     b_ih = _torch_gate_rows(cell.bias.value[0][None], cell)[:, 0]  # (3U,)
     b_hh = _torch_gate_rows(cell.bias.value[1][None], cell)[:, 0]
-    outputs, h = torch.gru(
-        x, states[0][None], [w_ih, w_hh, b_ih, b_hh], True, 1, 0.0, False, False, True
-    )
-    return outputs, [h[0]]
+    return [w_ih, w_hh, b_ih, b_hh]
 
 
-def _icfo(matrix):
-    """Keras's gate blocks (i, f, c, o) in BlockLSTM's order (i, c, f, o)."""
-    import tensorflow as tf
+def _post_padded_lengths(mask):
+    """Each row's number of real steps, if the mask is real steps then padding; else raises."""
+    import torch
 
-    i, f, c, o = tf.split(matrix, 4, axis=-1)
-    return tf.concat([i, c, f, o], axis=-1)
+    lengths = mask.sum(dim=1)  # (B,)
+    steps = torch.arange(mask.shape[1], device=mask.device)
+    if (lengths == 0).any() or not torch.equal(mask, steps[None, :] < lengths[:, None]):
+        raise NotImplementedError("the fused kernels take post-padded masks only")
+    return lengths
 
 
-def _tensorflow_block_lstm(cell, sequences, states, reverse):
-    import tensorflow as tf
+def _torch_kernel(cell, sequences, states, reverse, mask, zero_output_for_mask):
+    import torch
+    from torch.nn.utils import rnn
 
-    x = tf.transpose(sequences, (1, 0, 2))  # (T, B, D): time-major
+    lstm = isinstance(cell, LSTMCell)
+    run, weights = (torch.lstm if lstm else torch.gru), _torch_weights(cell)
+    hx = [state[None] for state in states]  # (1, B, U) each
+    if mask is None:
+        x = torch.flip(sequences, dims=[1]) if reverse else sequences  # (B, T, D)
+        outputs, *final = run(x, hx if lstm else hx[0], weights, True, 1, 0.0, False, False, True)
+        return outputs, [state[0] for state in final]
     if reverse:
-        x = tf.reverse(x, axis=[0])
-    weights = tf.concat([cell.kernel.value, cell.recurrent_kernel.value], axis=0)  # (D+U, 4U)
-    zeros = tf.zeros((cell.units,), dtype=x.dtype)
-    peepholes = tf.unstack(cell.peephole_kernel.value) if cell.peephole else [zeros] * 3
-    _, cs, _, _, _, _, h = tf.raw_ops.BlockLSTM(
-        seq_len_max=tf.cast(tf.shape(x)[0], tf.int64),
-        x=x,
-        cs_prev=states[1],
-        h_prev=states[0],
-        w=_icfo(weights),
-        wci=peepholes[0],
-        wcf=peepholes[1],
-        wco=peepholes[2],
-        b=_icfo(cell.bias.value),
-        forget_bias=0.0,  # the bias is in b already (unit_forget_bias)
-        cell_clip=-1.0,  # no clipping of the cell state
-        use_peephole=cell.peephole,
-    )  # h, cs: (T, B, U)
-    return tf.transpose(h, (1, 0, 2)), [h[-1], cs[-1]]
+        raise NotImplementedError("the fused kernels read a masked sequence forwards only")
+    lengths = _post_padded_lengths(mask)
+    packed = rnn.pack_padded_sequence(
+        sequences, lengths.cpu(), batch_first=True, enforce_sorted=False
+    )  # the real steps only, longest sequence first
+    hx = [state[:, packed.sorted_indices] for state in hx]
+    data, *final = run(
+        packed.data, packed.batch_sizes, hx if lstm else hx[0], weights, True, 1, 0.0, False, False
+    )
+    final = [state[0, packed.unsorted_indices] for state in final]  # (B, U), batch order
+    packed_outputs = rnn.PackedSequence(
+        data, packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices
+    )
+    outputs, _ = rnn.pad_packed_sequence(
+        packed_outputs, batch_first=True, total_length=sequences.shape[1]
+    )  # (B, T, U), zeros at the padding
+    if not zero_output_for_mask:  # as Keras: a masked step repeats the last real output
+        outputs = torch.where(mask[..., None], outputs, final[0][:, None, :])
+    return outputs, final
 
 
 _KERNELS = {
     "torch.lstm": _torch_kernel,
     "torch.gru": _torch_kernel,
-    "BlockLSTM": _tensorflow_block_lstm,
 }

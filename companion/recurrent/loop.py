@@ -50,6 +50,7 @@ def run_recurrence(
         final states.
     """
     check_rank("projected", projected.shape, 3, "(batch, time, gates * units)")
+    states = [ops.convert_to_tensor(state) for state in states]
     xs = ops.transpose(projected, (1, 0, 2))  # (T, B, G*U): time-major
     if mask is not None:
         # The mask rides along as one more column of xs: Keras 3.15's TensorFlow

@@ -41,7 +41,7 @@ DROPOUT_KINDS = {
 def _masks(rng, count, width, rate):
     """Inverted-dropout masks: 0 or 1 / (1 - rate), as keras.random.dropout draws them."""
     kept = rng.random((count, BATCH, width)) >= rate
-    return [(k / (1.0 - rate)).astype("float32") for k in kept]
+    return [keras.ops.convert_to_tensor((k / (1.0 - rate)).astype("float32")) for k in kept]
 
 
 @pytest.mark.parametrize("recurrent_dropout", [0.0, 0.4], ids=["inputs", "inputs_and_states"])

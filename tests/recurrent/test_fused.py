@@ -17,8 +17,8 @@ from companion.recurrent import fused
 ATOL = 1e-5
 UNITS = 5
 EXPECTED_KERNELS = {  # configuration -> the kernel each backend runs (None: the readable loop)
-    "lstm": {"torch": "torch.lstm", "tensorflow": "BlockLSTM", "jax": None},
-    "lstm_peephole": {"torch": None, "tensorflow": "BlockLSTM", "jax": None},
+    "lstm": {"torch": "torch.lstm", "tensorflow": None, "jax": None},
+    "lstm_peephole": {"torch": None, "tensorflow": None, "jax": None},
     "lstm_coupled": {"torch": None, "tensorflow": None, "jax": None},
     "gru_reset_after": {"torch": "torch.gru", "tensorflow": None, "jax": None},
     "gru": {"torch": None, "tensorflow": None, "jax": None},
@@ -70,18 +70,54 @@ def test_fused_kernel_equals_the_readable_loop(name, go_backwards, rng, monkeypa
         np.testing.assert_allclose(a, e, atol=ATOL, rtol=1e-4)
 
 
-def test_masks_and_dropout_always_take_the_readable_loop(rng, monkeypatch):
+def test_dropout_always_takes_the_readable_loop(rng, monkeypatch):
     used = []
 
-    def refuse(*args):
+    def refuse(*args, **kwargs):
         used.append(1)
         raise NotImplementedError("recorded")
 
     monkeypatch.setattr(fused, "fused_recurrence", refuse)
     inputs = random_sequences(rng)
     layer = recurrent.LSTM(UNITS, dropout=0.5)
-    layer(inputs, mask=np.ones((3, 6), bool))  # a mask: the kernels take none
     layer(inputs, training=True)  # dropout in this call: the kernels drop nothing
     assert used == []
-    layer(inputs)  # inference without a mask may use a kernel
+    layer(inputs)  # inference may use a kernel
     assert used == [1]
+
+
+@pytest.mark.parametrize("zero_output_for_mask", [False, True])
+@pytest.mark.parametrize("name", ["lstm", "gru_reset_after"])
+def test_post_padded_masks_take_the_kernel_and_equal_the_readable_loop(
+    name, zero_output_for_mask, rng
+):
+    flags = dict(
+        return_sequences=True, return_state=True, zero_output_for_mask=zero_output_for_mask
+    )
+    fast, readable = LAYERS[name](**flags), LAYERS[name](use_fused_kernel=False, **flags)
+    inputs = random_sequences(rng, batch=4, steps=6, features=3)
+    for layer in (fast, readable):
+        layer.build(inputs.shape)
+    readable.set_weights(fast.get_weights())
+    mask = np.arange(6)[None, :] < np.array([[6], [2], [1], [4]])  # real steps, then padding
+    actual, grads = gradients(fast.trainable_weights, loss_of_outputs(fast, inputs, mask))
+    expected, expected_grads = gradients(
+        readable.trainable_weights, loss_of_outputs(readable, inputs, mask)
+    )
+    for a, e in zip(actual + grads, expected + expected_grads, strict=True):
+        np.testing.assert_allclose(a, e, atol=ATOL, rtol=1e-4)
+
+
+def test_other_masks_are_refused_by_the_kernels(rng):
+    if keras.config.backend() != "torch":
+        pytest.skip("the masked kernels are torch's packed sequences")
+    cell = recurrent.LSTMCell(UNITS)
+    cell.build((None, 3))
+    inputs = keras.ops.convert_to_tensor(random_sequences(rng, batch=2, steps=4, features=3))
+    states = [keras.ops.zeros((2, UNITS))] * 2
+    holes = keras.ops.convert_to_tensor(np.array([[True, False, True, True]] * 2))
+    with pytest.raises(NotImplementedError, match="post-padded masks only"):
+        fused.fused_recurrence(cell, inputs, states, False, mask=holes)
+    full = keras.ops.convert_to_tensor(np.ones((2, 4), bool))
+    with pytest.raises(NotImplementedError, match="forwards only"):
+        fused.fused_recurrence(cell, inputs, states, True, mask=full)
