@@ -8,6 +8,7 @@ group, variant, goal and whether it is backend-bound.
 """
 
 import argparse
+import gc
 import importlib
 import json
 import os
@@ -68,6 +69,16 @@ def main():
         row = time_benchmark(found[key], repeat=args.repeat)
         row.update(key=key, threads=_threads())
         print(json.dumps(row), flush=True)
+        release_models()
+
+
+def release_models():
+    """Frees the models of the last benchmark: a long-lived worker that kept them would make
+    every garbage collection walk them, slowing the next benchmark's pure-Python code."""
+    import keras
+
+    keras.backend.clear_session()
+    gc.collect()
 
 
 if __name__ == "__main__":

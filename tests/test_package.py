@@ -32,7 +32,7 @@ import keras
 import numpy as np
 
 model = keras.saving.load_model({path!r})
-print(model(np.array([[1, 2, 0]])).shape)
+print(tuple(model(np.array([[1, 2, 0]])).shape))
 """
 
 

@@ -19,7 +19,8 @@ def test_sgd_gradients_equal_autodiff_and_leave_the_weights_unchanged(rng):
     before = [np.array(w) for w in model.get_weights()]
     by_sgd = training.sgd_gradients(model, inputs, targets, "mse")
     _, by_autodiff = gradients(
-        model.trainable_weights, lambda: ops.mean(ops.square(model(inputs) - targets))
+        model.trainable_weights,
+        lambda: ops.mean(ops.square(model(inputs) - ops.convert_to_tensor(targets))),
     )
     for a, e in zip(by_sgd, by_autodiff, strict=True):
         np.testing.assert_allclose(a, e, atol=1e-5, rtol=1e-4)
