@@ -20,9 +20,11 @@ from companion import (
     decoding,
     embeddings,
     lm,
+    metrics,
     plotting,
     recurrent,
     runtime,
+    seq2seq,
     sequences,
     text,
     training,
@@ -402,6 +404,134 @@ ROWS = {
         ValueError,
         "labels must have one entry",
     ),
+    # data: chapter 4
+    "data.DatePairs": (
+        lambda: data.load("dates", n=0),
+        ValueError,
+        r"n must be an int >= 1 \(got n=0\)",
+    ),
+    "data.ParallelText": (
+        lambda: data.load("bible_pairs", split="dev"),
+        ValueError,
+        r"split must be one of .* \(got split='dev'\)",
+    ),
+    "data.book_of": (
+        lambda: data.book_of([67001001]),
+        ValueError,
+        r"verse_ids must be .* \(got 67001001\)",
+    ),
+    "data.date_formats": (
+        lambda: data.date_formats("es"),
+        ValueError,
+        r"language must be one of 'en', 'fr' \(got language='es'\)",
+    ),
+    "data.format_date": (
+        lambda: data.format_date("2000-01-01", "M/D/YYYY", "en"),
+        TypeError,
+        r"date must be a datetime.date \(got date='2000-01-01'\)",
+    ),
+    "data.parse_bible_source": (
+        lambda: data.parse_bible_source(3),
+        TypeError,
+        r"source must be a str \(got int: 3\)",
+    ),
+    "data.read_bible": (
+        lambda: data.read_bible("niv"),
+        ValueError,
+        r"version must be one of .* \(got version='niv'\)",
+    ),
+    "data.verse_name": (
+        lambda: data.verse_name(1),
+        ValueError,
+        r"verse_id must be an int >= 1000000 \(got verse_id=1\)",
+    ),
+    # metrics
+    "metrics.Perplexity": (
+        lambda: metrics.Perplexity(mask_token_id=-1),
+        ValueError,
+        r"mask_token_id must be an int >= 0 \(got mask_token_id=-1\)",
+    ),
+    "metrics.bleu_tokens": (
+        lambda: metrics.bleu_tokens("a", tokenize="intl"),
+        ValueError,
+        r"tokenize must be one of '13a', 'none' \(got tokenize='intl'\)",
+    ),
+    "metrics.corpus_bleu": (
+        lambda: metrics.corpus_bleu(["a"], ["a", "b"]),
+        ValueError,
+        r"references must hold one item per hypothesis \(got 2 references for 1",
+    ),
+    "metrics.pinc": (
+        lambda: metrics.pinc(["a"], ["a", "b"]),
+        ValueError,
+        r"outputs must hold one output per source \(got 2 outputs for 1",
+    ),
+    "metrics.sentence_bleu": (
+        lambda: metrics.sentence_bleu(["a"], "a"),
+        TypeError,
+        r"hypothesis must be a str \(got list",
+    ),
+    "metrics.sentence_pinc": (
+        lambda: metrics.sentence_pinc("a", "a", max_order=0),
+        ValueError,
+        r"max_order must be an int >= 1 \(got max_order=0\)",
+    ),
+    "metrics.token_perplexity": (
+        lambda: metrics.token_perplexity(np.zeros((1, 2, 3)), INTS, np.zeros((1, 2))),
+        ValueError,
+        r"mask must keep at least one token \(got a mask summing to 0.0",
+    ),
+    # seq2seq
+    "seq2seq.BahdanauAttention": (
+        lambda: seq2seq.BahdanauAttention(0),
+        ValueError,
+        r"units must be an int >= 1 \(got units=0\)",
+    ),
+    "seq2seq.LuongAttention": (
+        lambda: seq2seq.LuongAttention("cosine"),
+        ValueError,
+        r"score must be one of .*\(got score='cosine'\)",
+    ),
+    "seq2seq.make_attention": (
+        lambda: seq2seq.make_attention("luong", 4),
+        ValueError,
+        r"attention must be one of .*\(got attention='luong'\)",
+    ),
+    "seq2seq.masked_softmax": (
+        lambda: seq2seq.masked_softmax(np.zeros((1, 2, 3)), np.ones((1, 2, 4), bool)),
+        ValueError,
+        r"mask must have shape .*\(got .*shape \(1, 2, 4\)",
+    ),
+    "seq2seq.RecurrentEncoder": (
+        lambda: seq2seq.RecurrentEncoder(10, 4, 6, cell="rnn"),
+        ValueError,
+        r"cell must be one of 'gru', 'lstm' \(got cell='rnn'\)",
+    ),
+    "seq2seq.RecurrentDecoder": (
+        lambda: seq2seq.RecurrentDecoder(10, 4, 6, attention="concat"),
+        ValueError,
+        r"attention must be one of .*\(got attention='concat'\)",
+    ),
+    "seq2seq.Seq2Seq": (
+        lambda: seq2seq.Seq2Seq(10, 9)(INTS),
+        ValueError,
+        r"inputs must be a tuple \(source_ids, decoder_inputs\).*got",
+    ),
+    "seq2seq.GreedyTranslator": (
+        lambda: seq2seq.GreedyTranslator(keras.layers.Dense(2), 3),
+        TypeError,
+        r"seq2seq must be a companion Seq2Seq model .*\(got Dense\)",
+    ),
+    "seq2seq.greedy_translate": (
+        lambda: seq2seq.greedy_translate(seq2seq.Seq2Seq(10, 9), np.zeros(3), 4),
+        ValueError,
+        r"source_ids must be \(N, S\) ids \(got shape \(3,\)\)",
+    ),
+    "seq2seq.teacher_forcing_pairs": (
+        lambda: seq2seq.teacher_forcing_pairs(np.zeros((2, 1))),
+        ValueError,
+        r"target_ids must be \(N, T\) ids with T >= 2.*\(got shape \(2, 1\)\)",
+    ),
 }
 
 # Names with no input to get wrong: exception classes, data records, constants.
@@ -409,6 +539,11 @@ NO_INPUT = {
     "runtime.BACKENDS",
     "runtime.SCALES",
     "runtime.QualityBarError",
+    "data.BOOKS",
+    "data.TEST_BOOKS",
+    "data.VALIDATION_BOOKS",
+    "metrics.BleuScore",
+    "seq2seq.ATTENTION_KINDS",
     "data.DatasetInfo",
     "data.DatasetUnavailableError",
     "text.END_ID",

@@ -6,6 +6,10 @@
   prices) and the Japanese vowels;
 * :mod:`~companion.data.text`: the King James Bible, census names, reviews;
 * :mod:`~companion.data.synthetic`: seeded generators (sine, adding problem);
+* :mod:`~companion.data.parallel`: verse-aligned Bible translations (KJV, BBE, ...) for
+  translation and style transfer, split by book;
+* :mod:`~companion.data.dates`: a seeded date-normalisation task (English and French
+  dates to ISO), the laboratory for sequence to sequence with attention;
 * :mod:`~companion.data.online`: sets that need the network once, and their
   parsers;
 * :mod:`~companion.data.downloads`: cache folder, checksums, offline errors;
@@ -16,9 +20,20 @@ backend is chosen.
 """
 
 # The family modules register their entries when imported.
-from companion.data import online, series, synthetic, text  # noqa: F401
+from companion.data import dates, online, parallel, series, synthetic, text  # noqa: F401
+from companion.data.dates import DatePairs, date_formats, format_date
 from companion.data.downloads import default_cache_dir, fetch
 from companion.data.online import parse_imdb_npz, parse_jena_climate, parse_text
+from companion.data.parallel import (
+    BOOKS,
+    TEST_BOOKS,
+    VALIDATION_BOOKS,
+    ParallelText,
+    book_of,
+    parse_bible_source,
+    read_bible,
+    verse_name,
+)
 from companion.data.registry import (
     DatasetInfo,
     DatasetUnavailableError,
@@ -31,17 +46,28 @@ from companion.data.registry import (
 from companion.data.series import read_ts
 
 __all__ = [
+    "BOOKS",
     "DatasetInfo",
     "DatasetUnavailableError",
+    "DatePairs",
+    "ParallelText",
+    "TEST_BOOKS",
     "TimeSeries",
+    "VALIDATION_BOOKS",
+    "book_of",
     "datasets_table_rst",
+    "date_formats",
     "default_cache_dir",
     "describe",
     "fetch",
+    "format_date",
     "list_datasets",
     "load",
     "parse_imdb_npz",
     "parse_jena_climate",
+    "parse_bible_source",
     "parse_text",
+    "read_bible",
     "read_ts",
+    "verse_name",
 ]

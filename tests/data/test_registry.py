@@ -14,10 +14,11 @@ OFFLINE_REAL = [
     "kjv",
     "census_names",
     "amazon_reviews",
+    "bible_pairs",
 ]
 
 
-SYNTHETIC = ["sine", "adding_problem"]
+SYNTHETIC = ["sine", "adding_problem", "dates"]
 
 
 ONLINE = ["imdb", "jena_climate", "tiny_shakespeare"]
