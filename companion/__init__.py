@@ -21,6 +21,11 @@ Layers and models (Keras, every backend):
 - :mod:`companion.lm`: n-gram and recurrent language models, perplexity,
   sentence scoring (chapter 3).
 - :mod:`companion.classifiers`: many-to-one text classifiers (chapter 3).
+- :mod:`companion.metrics`: corpus BLEU, PINC and per-token perplexity
+  (chapter 4).
+- :mod:`companion.seq2seq`: the recurrent encoder-decoder, the vector
+  bottleneck, Bahdanau and Luong attention, compiled greedy translation
+  (chapter 4).
 - :mod:`companion.decoding`: turning next-token distributions into text.
 - :mod:`companion.training`: gradients without backend code, a stopping rule.
 - :mod:`companion.plotting`: small matplotlib helpers for the chapters.
@@ -57,6 +62,8 @@ _SUBPACKAGES = (
     "embeddings",
     "lm",
     "classifiers",
+    "metrics",
+    "seq2seq",
     "decoding",
     "training",
     "plotting",
@@ -64,7 +71,16 @@ _SUBPACKAGES = (
 # The packages that define Keras layers and models, in the order they depend on each other.
 # Across packages, layer modules import packages (`from companion import recurrent`), not names,
 # so any of them can be imported first (tests/test_repository.py checks every order).
-_LAYER_PACKAGES = ("recurrent", "embeddings", "lm", "classifiers", "decoding", "training")
+_LAYER_PACKAGES = (
+    "recurrent",
+    "embeddings",
+    "lm",
+    "classifiers",
+    "metrics",
+    "seq2seq",
+    "decoding",
+    "training",
+)
 
 
 def register_layers():
