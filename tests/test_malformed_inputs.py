@@ -517,6 +517,11 @@ ROWS = {
         ValueError,
         r"inputs must be a tuple \(source_ids, decoder_inputs\).*got",
     ),
+    "seq2seq.LengthBuckets": (
+        lambda: seq2seq.LengthBuckets(INTS, INTS, np.ones((3, 2), int), batch_size=2),
+        ValueError,
+        r"labels must have one row per source sentence, 1 \(got 3 rows\)",
+    ),
     "seq2seq.GreedyTranslator": (
         lambda: seq2seq.GreedyTranslator(keras.layers.Dense(2), 3),
         TypeError,

@@ -9,6 +9,8 @@ r"""Seq2Seq with attention, from scratch (decks 001, 003 and 004).
   conditioned language model, with the vector bottleneck or with attention;
 * :mod:`~companion.seq2seq.model`: :class:`Seq2Seq` and
   :func:`teacher_forcing_pairs`;
+* :mod:`~companion.seq2seq.batches`: :class:`LengthBuckets`, batches of
+  similar length trimmed to their own padding;
 * :mod:`~companion.seq2seq.greedy`: :class:`GreedyTranslator` and
   :func:`greedy_translate`, free running in one compiled loop.
 """
@@ -20,6 +22,7 @@ from companion.seq2seq.attention import (
     make_attention,
     masked_softmax,
 )
+from companion.seq2seq.batches import LengthBuckets
 from companion.seq2seq.decoder import RecurrentDecoder
 from companion.seq2seq.encoder import RecurrentEncoder
 from companion.seq2seq.greedy import GreedyTranslator, greedy_translate
@@ -29,6 +32,7 @@ __all__ = [
     "ATTENTION_KINDS",
     "BahdanauAttention",
     "GreedyTranslator",
+    "LengthBuckets",
     "LuongAttention",
     "RecurrentDecoder",
     "RecurrentEncoder",

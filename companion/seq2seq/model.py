@@ -133,7 +133,7 @@ class Seq2Seq(keras.Model):
         )
 
     def attention_weights(self, source_ids, decoder_inputs):
-        """The weights :math:`\\alpha_{t,j}` under teacher forcing, as a NumPy array ``(B, T, S)``."""
+        """The weights :math:`\\alpha_{t,j}` under teacher forcing: NumPy ``(B, T, S)``."""
         _, weights = self((source_ids, decoder_inputs), return_weights=True)
         return ops.convert_to_numpy(weights)
 
