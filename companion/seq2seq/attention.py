@@ -58,11 +58,12 @@ def masked_softmax(scores, mask=None):
     mask = ops.convert_to_tensor(mask)
     _check_mask_fits(mask.shape, scores.shape)
     mask = ops.expand_dims(ops.cast(mask, "bool"), axis=-2)  # (..., 1, Tv)
-    lowest = ops.min(scores)  # a finite stand-in for minus infinity
-    scores = ops.where(mask, scores, lowest)  # (..., Tq, Tv)
-    weights = ops.softmax(scores, axis=-1) * ops.cast(mask, scores.dtype)  # (..., Tq, Tv)
-    total = ops.sum(weights, axis=-1, keepdims=True)  # (..., Tq, 1)
-    return weights / ops.maximum(total, keras.config.epsilon())
+    real = ops.cast(mask, scores.dtype)
+    kept = ops.where(mask, scores, ops.min(scores))  # padding cannot set the maximum
+    shifted = kept - ops.max(kept, axis=-1, keepdims=True)  # (..., Tq, Tv), at most 0
+    exponentials = ops.exp(shifted) * real  # m_j exp(e_j), up to a common factor
+    total = ops.sum(exponentials, axis=-1, keepdims=True)  # (..., Tq, 1)
+    return exponentials / ops.maximum(total, keras.config.epsilon())
 
 
 def _check_mask_fits(mask_shape, scores_shape):

@@ -9,8 +9,14 @@ y_{<t}, S)`. Its state starts from the encoder's final state,
     s_t = \operatorname{RNN}(E y_{t-1}, s_{t-1})
 
 **Bottleneck** (``attention=None``): the source reaches the decoder only
-through :math:`s_0`, one vector however long the sentence, and
-:math:`p(y_t \mid \cdot) = \operatorname{softmax}(W_o s_t)`.
+through one vector however long the sentence, the encoder's final state
+:math:`c = h_S`. As in Cho et al. (2014), :math:`c` is the initial state and
+is also read again at every step, so it is not washed out along the way:
+
+.. math::
+
+    s_t = \operatorname{RNN}([E y_{t-1}; c], s_{t-1}), \qquad
+    p(y_t \mid \cdot) = \operatorname{softmax}(W_o s_t).
 
 **Attention** (Luong et al. 2015, global attention): at every step the state
 searches the encoder outputs, :math:`c_t = \sum_j \alpha_{t,j} h_j`
@@ -94,7 +100,8 @@ class RecurrentDecoder(keras.layers.Layer):
         check_rank("target_inputs", target_inputs_shape, 2, "(batch, target time)")
         batch = target_inputs_shape[0]
         self.embedding.build(target_inputs_shape)
-        self.rnn.build((*target_inputs_shape, self.embedding_dim))
+        step_inputs = self.embedding_dim + (0 if self.has_attention else self.units)
+        self.rnn.build((*target_inputs_shape, step_inputs))
         state_shape = (batch, None, self.units)
         if self.has_attention:
             self.attention.build(state_shape, state_shape)
@@ -109,6 +116,16 @@ class RecurrentDecoder(keras.layers.Layer):
                 f"encoder_states must be a list of {expected} state(s) for a {self.cell} decoder "
                 f"(got {len(encoder_states)}); the encoder and decoder must use the same cell"
             )
+
+    def _step_inputs(self, embedded, encoder_outputs):
+        """The embedded previous token, and for the bottleneck the summary :math:`c = h_S`."""
+        if self.has_attention:
+            return embedded  # (B, [T,] E)
+        # Outputs at padding repeat the last real state, so the last output is h_S.
+        summary = encoder_outputs[:, -1]  # (B, H)
+        if len(embedded.shape) == 3:
+            summary = ops.zeros_like(embedded[..., :1]) + summary[:, None, :]  # (B, T, H)
+        return ops.concatenate([embedded, summary], axis=-1)  # (B, [T,] E + H)
 
     def _readout(self, states_sequence, encoder_outputs, source_mask):
         """Logits from the decoder states ``(B, T, H)``, through attention if any."""
@@ -125,7 +142,8 @@ class RecurrentDecoder(keras.layers.Layer):
     ):
         self._check_encoder(encoder_outputs, encoder_states)
         embedded = self.embedding(target_inputs)  # (B, T, E)
-        states_sequence, *_ = self.rnn(embedded, initial_state=list(encoder_states))  # (B, T, H)
+        step_inputs = self._step_inputs(embedded, encoder_outputs)  # (B, T, E [+ H])
+        states_sequence, *_ = self.rnn(step_inputs, initial_state=list(encoder_states))
         logits, weights = self._readout(states_sequence, encoder_outputs, source_mask)
         if return_weights:
             if weights is None:
@@ -147,7 +165,8 @@ class RecurrentDecoder(keras.layers.Layer):
             the attention weights ``(batch, S)`` (zeros without attention).
         """
         embedded = self.embedding(previous_ids)  # (B, E)
-        state, new_states = self.rnn.cell(embedded, list(states))  # (B, H)
+        step_inputs = self._step_inputs(embedded, encoder_outputs)  # (B, E [+ H])
+        state, new_states = self.rnn.cell(step_inputs, list(states))  # (B, H)
         logits, weights = self._readout(
             ops.expand_dims(state, 1), encoder_outputs, source_mask
         )  # (B, 1, V), (B, 1, S)

@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 import pytest
+from keras import ops
 from support import to_numpy
 
 from companion import seq2seq
@@ -30,13 +31,17 @@ def test_steps_give_the_logits_of_teacher_forcing(cell, attention):
             np.testing.assert_array_equal(weights[0, 3:], 0.0)  # padding takes no weight
 
 
-def test_the_bottleneck_decoder_sees_the_source_only_through_the_state():
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_the_bottleneck_decoder_sees_the_source_only_through_the_final_state(cell):
     keras.utils.set_random_seed(2)
-    encoder = seq2seq.RecurrentEncoder(10, 4, 6)
-    decoder = seq2seq.RecurrentDecoder(8, 4, 6)
+    encoder = seq2seq.RecurrentEncoder(10, 4, 6, cell=cell)
+    decoder = seq2seq.RecurrentDecoder(8, 4, 6, cell=cell)
     outputs, states, mask = encoder(SOURCE)
+    # the last output is the final state h_S, padding or not
+    np.testing.assert_allclose(to_numpy(outputs)[0][:, -1], to_numpy(states)[0], atol=1e-6)
     logits = to_numpy(decoder(TARGET_INPUTS, outputs, states, mask))[0]
-    scrambled = to_numpy(decoder(TARGET_INPUTS, outputs * 0.0 + 3.0, states, mask))[0]
+    earlier_changed = ops.concatenate([outputs[:, :-1] * 0.0 + 3.0, outputs[:, -1:]], axis=1)
+    scrambled = to_numpy(decoder(TARGET_INPUTS, earlier_changed, states, mask))[0]
     np.testing.assert_array_equal(logits, scrambled)
     with pytest.raises(ValueError, match="return_weights=True needs an attention decoder"):
         decoder(TARGET_INPUTS, outputs, states, mask, return_weights=True)
