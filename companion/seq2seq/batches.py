@@ -11,6 +11,10 @@ and TensorFlow. The batches are shuffled at every epoch.
 
 Trimming is exact for post-padded ids: the columns removed are padding in
 every row of the batch.
+
+The first two batches of every epoch are the narrowest and the widest:
+on TensorFlow, Keras reads the shapes of a ``PyDataset``'s first two batches
+to declare which axes vary, so both extremes must be among them.
 """
 
 import keras
@@ -69,12 +73,30 @@ class LengthBuckets(keras.utils.PyDataset):
         order = np.argsort(lengths, kind="stable")  # shortest first, ties broken by noise
         self.batches = [order[i : i + batch_size] for i in range(0, rows, batch_size)]
         self.rng.shuffle(self.batches)
+        self._extremes_first()
+
+    def _widths(self, rows):
+        source_width = self.width(self.source_ids, rows)
+        target_width = max(self.width(self.labels, rows), self.width(self.decoder_inputs, rows))
+        return source_width, target_width
+
+    def _extremes_first(self):
+        """Moves the narrowest and the widest batch to the front (see the module's note)."""
+        widths = [self._widths(rows) for rows in self.batches]
+        narrowest = min(range(len(widths)), key=widths.__getitem__)
+        widest = max(range(len(widths)), key=widths.__getitem__)
+        front = [self.batches[narrowest]]
+        if widest != narrowest:
+            front.append(self.batches[widest])
+        rest = [b for i, b in enumerate(self.batches) if i not in (narrowest, widest)]
+        self.batches = front + rest
 
     def __len__(self):
         return len(self.batches)
 
     def on_epoch_end(self):
         self.rng.shuffle(self.batches)
+        self._extremes_first()  # a later fit() on this dataset reads them again
 
     def width(self, ids, rows):
         """The batch's longest sentence, rounded up to a multiple of ``width_step``."""
@@ -84,8 +106,7 @@ class LengthBuckets(keras.utils.PyDataset):
 
     def __getitem__(self, index):
         rows = self.batches[index]
-        source_width = self.width(self.source_ids, rows)
-        target_width = max(self.width(self.labels, rows), self.width(self.decoder_inputs, rows))
+        source_width, target_width = self._widths(rows)
         source = self.source_ids[rows, :source_width]  # (B, S')
         decoder_inputs = self.decoder_inputs[rows, :target_width]  # (B, T')
         return (source, decoder_inputs), self.labels[rows, :target_width]

@@ -39,6 +39,13 @@ def test_batches_group_similar_lengths(rng):
     assert widths[0] < widths[-1] and len(set(widths)) == len(widths)
 
 
+def test_the_first_two_batches_are_the_narrowest_and_the_widest(rng):
+    source, targets = _padded(rng, 80, 40), _padded(rng, 80, 20)
+    batches = seq2seq.LengthBuckets(source, targets, targets, batch_size=8, width_step=4)
+    widths = [batches[i][0][0].shape[1] for i in range(len(batches))]
+    assert widths[0] == min(widths) and widths[1] == max(widths)
+
+
 def test_bad_arguments_are_named():
     ids = np.ones((3, 4), "int32")
     with pytest.raises(ValueError, match=r"source_ids must be a 2-D int array.*shape \(3,\)"):
