@@ -114,6 +114,8 @@ def _public_bases(app, name, obj, options, bases):
         keras.layers.Layer: "keras.layers.Layer",
         keras.Model: "keras.Model",
         keras.callbacks.Callback: "keras.callbacks.Callback",
+        keras.metrics.Metric: "keras.metrics.Metric",
+        keras.utils.PyDataset: "keras.utils.PyDataset",
     }
     for index, base in enumerate(bases):
         while base.__name__.startswith("_"):  # a private base: show its first public one

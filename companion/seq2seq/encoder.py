@@ -48,7 +48,7 @@ class RecurrentEncoder(keras.layers.Layer):
 
     >>> encoder = RecurrentEncoder(10, 4, 6)
     >>> outputs, states, mask = encoder(np.array([[5, 6, 0]]))
-    >>> tuple(outputs.shape), len(states), mask.tolist()
+    >>> tuple(outputs.shape), len(states), keras.ops.convert_to_numpy(mask).tolist()
     ((1, 3, 6), 1, [[True, True, False]])
     """
 
