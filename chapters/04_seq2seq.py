@@ -254,7 +254,8 @@ figure, axes = plotting.new_axes()
 centres = [f"{low}-{high - 1}" for low, high in bins]
 for name, marker in (("bottleneck", "o"), ("attention", "s")):
     axes.plot(centres, by_length[name], marker=marker, label=name)
-axes.set_ylim(0, 1.02)
+lowest = min(min(values) for values in by_length.values())
+axes.set_ylim(max(0.0, lowest - 0.05), 1.005)  # zoomed: the differences are small
 plotting.label(
     axes,
     "Dates: exact match by source length (test set)",
@@ -288,8 +289,9 @@ runtime.check_bar(
 
 # %%
 # Where the attention model looks: each row is one output character, each
-# column one source character, and the weights of a row sum to one. The year
-# digits attend to the spelled-out year, the month digits to the month.
+# column one source character, and the weights of a row sum to one. Look for
+# the source characters each output digit reads: once the model is trained,
+# the month's digits read the month's name and the year's digits the year.
 
 longest = int(np.argmax(source_lengths))
 attention_tokens, attention_weights = date_outputs["attention"]
