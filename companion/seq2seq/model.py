@@ -27,7 +27,7 @@ def _describe(inputs):
 
 
 def teacher_forcing_pairs(target_ids):
-    """Decoder inputs and labels from padded targets ``<s> y_1 .. y_n </s> 0 ..``.
+    """Decoder inputs and labels from padded targets: start id, tokens, end id, padding.
 
     Args:
         target_ids: int array ``(N, T)`` with the start id first and the end
