@@ -56,8 +56,9 @@ VERSE_ATTENTION = "general"
 VERSE_LEARNING_RATE = 0.005
 EMBEDDING_DIM = 64
 BATCH = 128
-WIDTH_STEP = 24  # padded widths are multiples of this: few shapes, few compilations
-VERSE_WIDTH_STEP = 32
+# Padded widths are multiples of these: few shapes, few compilations (one in --quick).
+WIDTH_STEP = args.pick(quick=72, default=24)
+VERSE_WIDTH_STEP = args.pick(quick=96, default=32)
 
 
 def timed(function, *arguments, **options):
@@ -362,14 +363,19 @@ def encode_pairs(pairs):
     return (source, *seq2seq.teacher_forcing_pairs(target))
 
 
+def verse_seq2seq():
+    """The verse model: KJV characters in, BBE characters out, general attention."""
+    return seq2seq.Seq2Seq(
+        len(kjv_tokenizer),
+        len(bbe_tokenizer),
+        embedding_dim=EMBEDDING_DIM,
+        units=VERSE_UNITS,
+        attention=VERSE_ATTENTION,
+    )
+
+
 verse_data = {split: encode_pairs(pairs) for split, pairs in verses.items()}
-verse_model = seq2seq.Seq2Seq(
-    len(kjv_tokenizer),
-    len(bbe_tokenizer),
-    embedding_dim=EMBEDDING_DIM,
-    units=VERSE_UNITS,
-    attention=VERSE_ATTENTION,
-)
+verse_model = verse_seq2seq()
 verse_batches = seq2seq.LengthBuckets(
     *verse_data["train"], VERSE_BATCH, width_step=VERSE_WIDTH_STEP, seed=args.seed
 )
@@ -394,13 +400,7 @@ print(
 # the held-out per-token perplexity of the BBE verse given the KJV verse is
 # lower than without it.
 
-unconditioned = seq2seq.Seq2Seq(
-    len(kjv_tokenizer),
-    len(bbe_tokenizer),
-    embedding_dim=EMBEDDING_DIM,
-    units=VERSE_UNITS,
-    attention=VERSE_ATTENTION,
-)
+unconditioned = verse_seq2seq()  # the same model, to be given no source
 compile_seq2seq(unconditioned, VERSE_LEARNING_RATE, VERSE_EPOCHS * len(verse_batches))
 empty = np.zeros_like(verse_data["train"][0][:, :1])
 empty_batches = seq2seq.LengthBuckets(
