@@ -132,11 +132,6 @@ class Seq2Seq(keras.Model):
             decoder_inputs, encoder_outputs, states, source_mask, return_weights=return_weights
         )
 
-    def attention_weights(self, source_ids, decoder_inputs):
-        """The weights :math:`\\alpha_{t,j}` under teacher forcing: NumPy ``(B, T, S)``."""
-        _, weights = self((source_ids, decoder_inputs), return_weights=True)
-        return ops.convert_to_numpy(weights)
-
     def sequence_log_probs(self, source_ids, decoder_inputs, labels):
         r"""Per-sentence :math:`\log p(T \mid S)` and token counts, as NumPy arrays ``(B,)``.
 
