@@ -8,7 +8,11 @@ r"""Training helpers the chapters share: gradients without backend code, a stopp
 * :class:`FlattenAll`: concatenates a layer's outputs and states into one
   vector per sample, so one loss reaches all of them.
 * :class:`StopBelow`: stops ``fit`` once the validation loss is below a bar.
+* :class:`TimeBudget`: stops ``fit`` after a number of seconds, so two models
+  can be compared at the same wall-clock budget.
 """
+
+import time
 
 import keras
 import numpy as np
@@ -109,4 +113,48 @@ class StopBelow(keras.callbacks.Callback):
                 f"(got monitor={self.monitor!r}); pass validation_data to fit for val_loss"
             )
         if logs[self.monitor] < self.threshold:
+            self.model.stop_training = True
+
+
+class TimeBudget(keras.callbacks.Callback):
+    """Stops ``fit`` once ``seconds`` of wall-clock time have passed after the first batch.
+
+    The clock starts when the first batch has finished, so the compilation
+    that the first step triggers on JAX and TensorFlow is not counted: two
+    models get the same time to learn, whatever their compilers cost. The
+    check runs after every batch; the batch under way finishes.
+
+    Args:
+        seconds: float > 0. The budget.
+
+    Attributes:
+        steps: int. Batches trained, the first included.
+        elapsed: float. Seconds from the first batch's end to the last's.
+
+    Example:
+
+    >>> budget = TimeBudget(30.0)
+    >>> budget.seconds
+    30.0
+    """
+
+    def __init__(self, seconds):
+        super().__init__()
+        self.seconds = check_float("seconds", seconds, minimum=0.0, open_minimum=True)
+        self.steps = 0
+        self.elapsed = 0.0
+        self._start = None
+
+    def on_train_begin(self, logs=None):
+        self._start = None
+        self.steps = 0
+        self.elapsed = 0.0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.steps += 1
+        if self._start is None:  # the first batch, compiled: the clock starts now
+            self._start = time.perf_counter()
+            return
+        self.elapsed = time.perf_counter() - self._start
+        if self.elapsed >= self.seconds:
             self.model.stop_training = True

@@ -1,4 +1,4 @@
-"""Tests of companion.training: SGD-step gradients equal autodiff's, FlattenAll, StopBelow."""
+"""Tests of companion.training: SGD-step gradients, FlattenAll, StopBelow, TimeBudget."""
 
 import keras
 import numpy as np
@@ -54,3 +54,16 @@ def test_stop_below_stops_at_the_first_good_epoch_and_names_a_missing_quantity(r
         model.fit(x, 2 * x, epochs=1, verbose=0, callbacks=[training.StopBelow(0.1)])
     with pytest.raises(TypeError, match="threshold must be a number"):
         training.StopBelow("low")
+
+
+def test_time_budget_stops_fit_once_the_seconds_have_passed(rng):
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    x = rng.standard_normal((64, 3)).astype("float32")
+    budget = training.TimeBudget(1e-9)  # the clock starts after batch 1, spent after batch 2
+    history = model.fit(x, x[:, :1], batch_size=8, epochs=5, verbose=0, callbacks=[budget])
+    assert budget.steps == 2 and len(history.epoch) == 1
+    assert budget.elapsed > 0
+    roomy = training.TimeBudget(600.0)
+    model.fit(x, x[:, :1], batch_size=8, epochs=2, verbose=0, callbacks=[roomy])
+    assert roomy.steps == 16  # 2 epochs of 8 batches: the budget never ran out
