@@ -19,10 +19,16 @@ from companion.text.tokenizers import END_ID, START_ID
 
 @keras.saving.register_keras_serializable(package="companion")
 class GreedyTranslator(keras.Model):
-    """Wraps a :class:`~companion.seq2seq.Seq2Seq` model: source ids in, greedy output ids out.
+    """Wraps an encoder-decoder model: source ids in, greedy output ids out.
+
+    Any model with ``encode(source_ids)`` and ``decode_step(previous, states,
+    encoder_outputs, source_mask)`` fits: the recurrent
+    :class:`~companion.seq2seq.Seq2Seq` and the
+    :class:`~companion.transformer.TransformerSeq2Seq`, whose states are its
+    key/value cache.
 
     Args:
-        seq2seq: a :class:`~companion.seq2seq.Seq2Seq` model.
+        seq2seq: an encoder-decoder model (see above).
         max_length: int >= 1. Number of decoder steps.
         start_id: int. The id fed at the first step. Defaults to 2.
         end_id: int. The id that ends a sequence. Defaults to 3.
@@ -39,9 +45,9 @@ class GreedyTranslator(keras.Model):
 
     def __init__(self, seq2seq, max_length, start_id=START_ID, end_id=END_ID, **kwargs):
         super().__init__(**kwargs)
-        if not (hasattr(seq2seq, "encoder") and hasattr(seq2seq, "decoder")):
+        if not (hasattr(seq2seq, "encode") and hasattr(seq2seq, "decode_step")):
             raise TypeError(
-                "seq2seq must be a companion Seq2Seq model with an encoder and a decoder "
+                "seq2seq must be a companion encoder-decoder model with encode and decode_step "
                 f"(got {type(seq2seq).__name__})"
             )
         self.seq2seq = seq2seq
@@ -50,7 +56,7 @@ class GreedyTranslator(keras.Model):
         self.end_id = check_int("end_id", end_id, minimum=0)
 
     def call(self, source_ids):
-        encoder_outputs, states, source_mask = self.seq2seq.encoder(source_ids)
+        encoder_outputs, states, source_mask = self.seq2seq.encode(source_ids)
         batch, source_length = ops.shape(source_mask)[0], ops.shape(source_mask)[1]
         positions = ops.arange(self.max_length)  # (L,)
         tokens = ops.zeros((batch, self.max_length), "int32")  # (B, L)
@@ -60,9 +66,9 @@ class GreedyTranslator(keras.Model):
 
         def body(t, carry):
             tokens, weights, previous, states, done = carry
-            logits, states, step_weights = self.seq2seq.decoder.step(
+            logits, states, step_weights = self.seq2seq.decode_step(
                 previous, states, encoder_outputs, source_mask
-            )  # (B, V), [(B, H)], (B, S)
+            )  # (B, V), [(B, H)] or [cache, index], (B, S)
             choice = ops.cast(ops.argmax(logits, axis=-1), "int32")  # (B,)
             choice = ops.where(done, 0, choice)  # padding after the end
             here = ops.equal(positions, t)  # (L,), True at step t only
@@ -98,7 +104,7 @@ def greedy_translate(seq2seq, source_ids, max_length, batch_size=256):
     """Greedy outputs of ``seq2seq`` for padded source ids, through a compiled ``predict``.
 
     Args:
-        seq2seq: a :class:`~companion.seq2seq.Seq2Seq` model.
+        seq2seq: an encoder-decoder model, as for :class:`GreedyTranslator`.
         source_ids: int array ``(N, S)``.
         max_length: int >= 1. Number of decoder steps.
         batch_size: int >= 1. Sources per compiled call. Defaults to 256.
@@ -111,6 +117,12 @@ def greedy_translate(seq2seq, source_ids, max_length, batch_size=256):
     if source_ids.ndim != 2:
         raise ValueError(f"source_ids must be (N, S) ids (got shape {source_ids.shape})")
     translator = GreedyTranslator(seq2seq, max_length)
+    limit = getattr(seq2seq, "max_decode_steps", None)  # a Transformer's cache length
+    if limit is not None and translator.max_length > limit:
+        raise ValueError(
+            f"max_length must be <= the model's max_decode_steps={limit}, the length of its "
+            f"key/value cache (got max_length={max_length})"
+        )
     batch_size = check_int("batch_size", batch_size, minimum=1)
     tokens, weights = translator.predict(source_ids, batch_size=batch_size, verbose=0)
     return tokens, weights

@@ -132,6 +132,14 @@ class Seq2Seq(keras.Model):
             decoder_inputs, encoder_outputs, states, source_mask, return_weights=return_weights
         )
 
+    def encode(self, source_ids):
+        """``(encoder_outputs, states, source_mask)``: what a decoding loop starts from."""
+        return self.encoder(source_ids)
+
+    def decode_step(self, previous, states, encoder_outputs, source_mask):
+        """One free-running decoder step, ``(logits, states, weights)``: the decoder's ``step``."""
+        return self.decoder.step(previous, states, encoder_outputs, source_mask)
+
     def sequence_log_probs(self, source_ids, decoder_inputs, labels):
         r"""Per-sentence :math:`\log p(T \mid S)` and token counts, as NumPy arrays ``(B,)``.
 
