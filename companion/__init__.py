@@ -26,6 +26,9 @@ Layers and models (Keras, every backend):
 - :mod:`companion.seq2seq`: the recurrent encoder-decoder, the vector
   bottleneck, Bahdanau and Luong attention, compiled greedy translation
   (chapter 4).
+- :mod:`companion.transformer`: scaled dot-product and multi-head
+  attention, positions, masks, encoder and decoder blocks with a key/value
+  cache, and the three Transformer types (chapter 5).
 - :mod:`companion.decoding`: turning next-token distributions into text.
 - :mod:`companion.training`: gradients without backend code, a stopping rule.
 - :mod:`companion.plotting`: small matplotlib helpers for the chapters.
@@ -64,6 +67,7 @@ _SUBPACKAGES = (
     "classifiers",
     "metrics",
     "seq2seq",
+    "transformer",
     "decoding",
     "training",
     "plotting",
@@ -78,6 +82,7 @@ _LAYER_PACKAGES = (
     "classifiers",
     "metrics",
     "seq2seq",
+    "transformer",
     "decoding",
     "training",
 )

@@ -28,6 +28,7 @@ from companion import (
     sequences,
     text,
     training,
+    transformer,
 )
 
 INTS = np.array([[1, 2]])
@@ -373,6 +374,11 @@ ROWS = {
         TypeError,
         "threshold must be a number",
     ),
+    "training.TimeBudget": (
+        lambda: training.TimeBudget(0),
+        ValueError,
+        r"seconds must be a finite number in \(0, inf\) \(got seconds=0.0\)",
+    ),
     "training.sgd_gradients": (
         lambda: training.sgd_gradients("model", INTS, INTS, "mse"),
         TypeError,
@@ -525,7 +531,7 @@ ROWS = {
     "seq2seq.GreedyTranslator": (
         lambda: seq2seq.GreedyTranslator(keras.layers.Dense(2), 3),
         TypeError,
-        r"seq2seq must be a companion Seq2Seq model .*\(got Dense\)",
+        r"seq2seq must be a companion encoder-decoder model .*\(got Dense\)",
     ),
     "seq2seq.greedy_translate": (
         lambda: seq2seq.greedy_translate(seq2seq.Seq2Seq(10, 9), np.zeros(3), 4),
@@ -536,6 +542,112 @@ ROWS = {
         lambda: seq2seq.teacher_forcing_pairs(np.zeros((2, 1))),
         ValueError,
         r"target_ids must be \(N, T\) ids with T >= 2.*\(got shape \(2, 1\)\)",
+    ),
+    # transformer
+    "transformer.padding_mask": (
+        lambda: transformer.padding_mask(np.array([5, 6, 0])),
+        ValueError,
+        r"ids must have shape \(batch, time\) \(got rank 1, shape \(3,\)\)",
+    ),
+    "transformer.causal_mask": (
+        lambda: transformer.causal_mask(0),
+        ValueError,
+        r"query_length must be an int >= 1 \(got query_length=0\)",
+    ),
+    "transformer.attention_mask": (
+        lambda: transformer.attention_mask(None),
+        ValueError,
+        r"attention_mask needs key_padding_mask or query_length .*\(got both None\)",
+    ),
+    "transformer.mask_table": (
+        lambda: transformer.mask_table(np.ones((3, 3), bool), ["a", "b"]),
+        ValueError,
+        r"mask must have shape .* = \(2, 2\) \(got shape \(3, 3\)\)",
+    ),
+    "transformer.scaled_dot_product_attention": (
+        lambda: transformer.scaled_dot_product_attention(SEQUENCES, SEQUENCES, SEQUENCES),
+        ValueError,
+        r"query must have shape \(batch, time, heads, features\) \(got rank 3",
+    ),
+    "transformer.masked_attention_softmax": (
+        lambda: transformer.masked_attention_softmax(SEQUENCES, np.ones((1, 2, 3, 4), bool)),
+        ValueError,
+        r"mask must be broadcastable .*\(got mask of shape \(1, 2, 3, 4\)\)",
+    ),
+    "transformer.MultiHeadAttention": (
+        lambda: transformer.MultiHeadAttention(0, 4),
+        ValueError,
+        r"num_heads must be an int >= 1 \(got num_heads=0\)",
+    ),
+    "transformer.SinusoidalPositionEncoding": (
+        lambda: transformer.SinusoidalPositionEncoding(max_wavelength="long"),
+        TypeError,
+        r"max_wavelength must be a number \(got max_wavelength='long'",
+    ),
+    "transformer.PositionEmbedding": (
+        lambda: transformer.PositionEmbedding(2)(SEQUENCES),
+        ValueError,
+        r"inputs must have at most sequence_length=2 steps \(got shape \(2, 3, 4\)\)",
+    ),
+    "transformer.TokenAndPositionEmbedding": (
+        lambda: transformer.TokenAndPositionEmbedding(10, 4, 8, positions="rotary"),
+        ValueError,
+        r"positions must be one of 'learned', 'sinusoidal' \(got positions='rotary'\)",
+    ),
+    "transformer.TransformerEncoderBlock": (
+        lambda: transformer.TransformerEncoderBlock(0, 2),
+        ValueError,
+        r"intermediate_dim must be an int >= 1 \(got intermediate_dim=0\)",
+    ),
+    "transformer.TransformerDecoderBlock": (
+        lambda: transformer.TransformerDecoderBlock(8, 2, cross_attention="yes"),
+        TypeError,
+        r"cross_attention must be a bool \(got cross_attention='yes'",
+    ),
+    "transformer.TransformerEncoder": (
+        lambda: transformer.TransformerEncoder(10, 8, hidden_dim=6, num_heads=4),
+        ValueError,
+        r"hidden_dim must be a multiple of num_heads.*\(got hidden_dim=6, num_heads=4\)",
+    ),
+    "transformer.TransformerDecoder": (
+        lambda: transformer.TransformerDecoder(10, 0),
+        ValueError,
+        r"sequence_length must be an int >= 1 \(got sequence_length=0\)",
+    ),
+    "transformer.MaskedLanguageModel": (
+        lambda: transformer.MaskedLanguageModel(1, 8),
+        ValueError,
+        r"vocabulary_size must be an int >= 2 \(got vocabulary_size=1\)",
+    ),
+    "transformer.TransformerLanguageModel": (
+        lambda: transformer.TransformerLanguageModel(10, 8, num_layers=0),
+        ValueError,
+        r"num_layers must be an int >= 1 \(got num_layers=0\)",
+    ),
+    "transformer.TransformerSeq2Seq": (
+        lambda: transformer.TransformerSeq2Seq(10, 9, 4)(INTS),
+        ValueError,
+        r"inputs must be a pair \(source_ids, decoder_inputs\) \(got ",
+    ),
+    "transformer.mask_tokens": (
+        lambda: transformer.mask_tokens(np.arange(3), 1, 10),
+        ValueError,
+        r"ids must be \(N, T\) int ids \(got shape \(3,\)",
+    ),
+    "transformer.build_forecaster": (
+        lambda: transformer.build_forecaster(features=0),
+        ValueError,
+        r"features must be an int >= 1 \(got features=0\)",
+    ),
+    "transformer.mha_weights_from_keras": (
+        lambda: transformer.mha_weights_from_keras(keras.layers.Dense(2), None),
+        TypeError,
+        r"ours must be a built companion MultiHeadAttention \(got <Dense",
+    ),
+    "transformer.block_weights_from_keras_hub": (
+        lambda: transformer.block_weights_from_keras_hub("block", None),
+        TypeError,
+        r"ours must be a built companion Transformer block \(got 'block'\)",
     ),
 }
 
@@ -549,6 +661,7 @@ NO_INPUT = {
     "data.VALIDATION_BOOKS",
     "metrics.BleuScore",
     "seq2seq.ATTENTION_KINDS",
+    "transformer.POSITION_KINDS",
     "data.DatasetInfo",
     "data.DatasetUnavailableError",
     "text.END_ID",
