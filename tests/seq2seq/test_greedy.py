@@ -53,7 +53,7 @@ def test_translator_saves_and_loads(tmp_path):
     translator = seq2seq.GreedyTranslator(model, max_length=5)
     translator(SOURCE)
     check_save_and_load(translator, SOURCE, tmp_path)
-    with pytest.raises(TypeError, match="seq2seq must be a companion Seq2Seq model"):
+    with pytest.raises(TypeError, match="seq2seq must be a companion encoder-decoder model"):
         seq2seq.GreedyTranslator(keras.layers.Dense(3), max_length=5)
     with pytest.raises(ValueError, match=r"max_length must be an int >= 1 \(got max_length=0\)"):
         seq2seq.GreedyTranslator(model, max_length=0)
