@@ -30,7 +30,6 @@ from companion import runtime
 
 args = runtime.parse_args(__doc__)  # sets KERAS_BACKEND before keras loads
 
-import dataclasses
 import time
 
 import keras  # after the backend is chosen
@@ -646,8 +645,8 @@ runtime.show(figure, "mlm_heads")
 # key/value cache. Each task trains the Transformer (``LAYERS`` encoder and
 # ``LAYERS`` decoder blocks of ``SEQ2SEQ_WIDTH`` features, sinusoidal
 # positions) and chapter 4's GRU with attention for the same wall-clock
-# time, on the same length-bucketed batches, each with its own batch size
-# and learning rate.
+# time, on length-bucketed batches, each with its own batch size and
+# learning rate.
 #
 # **A bar that does not hold at this budget.** On dates the course's bar is
 # 98% exact match, which chapter 4's GRU reaches within that chapter's budget.
@@ -777,19 +776,16 @@ print(f"source: {dates_test.sources[longest]}")
 # %%
 # The verses, KJV to Basic English, at the character level as in chapter 4:
 # BLEU against the reference, PINC against the source, the copy baseline,
-# and training speed in target characters per second.
+# and training speed in target characters per second. A few seconds of
+# training is far too little for either model to learn this task (chapter
+# 4's verse model trained for minutes and still did not beat copying); the
+# comparison that matters here is the speed column, and ``--full`` trains
+# both for minutes.
 
 verses = {
     split: data.load("bible_pairs", split=split, max_words=VERSE_WORDS)
     for split in ("train", "test")
 }
-if args.quick:  # the first test verses only
-    verses["test"] = dataclasses.replace(
-        verses["test"],
-        sources=verses["test"].sources[:200],
-        targets=verses["test"].targets[:200],
-        verse_ids=verses["test"].verse_ids[:200],
-    )
 kjv_chars = text.CharTokenizer(verses["train"].sources)
 bbe_chars = text.CharTokenizer(verses["train"].targets)
 verse_train = encode_task(
@@ -819,7 +815,9 @@ for name, model in verse_models.items():
     steps, speed = verse_speeds[name]
     columns = f"{novelty:>5.1f} | {steps:>5} | {speed:,.0f}"
     print(f"{name:<22} | {verse_bleu[name]:>5.1f} | {columns}")
-print(f"example: {test_pairs.sources[0]}\n     ->  {outputs[0]}")
+beaten = [name for name, bleu in verse_bleu.items() if bleu > copy]
+print(f"BLEU above the copy baseline at this budget: {', '.join(beaten) or 'neither'}")
+print(f"example: {test_pairs.sources[0]}\n     ->  {outputs[0]!r}")
 
 # %%
 # What attention costs
