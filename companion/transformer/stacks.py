@@ -168,12 +168,14 @@ class TransformerDecoder(_Stack):
     model (GPT).
 
     Args:
-        vocabulary_size, sequence_length, hidden_dim, num_layers, num_heads,
-            intermediate_dim, dropout, normalize_first, positions: as in
-            :class:`TransformerEncoder`; ``sequence_length`` also sizes the
+        vocabulary_size: int >= 2. Number of ids.
+        sequence_length: int >= 1. Longest input, and the length of the
             key/value cache.
         cross_attention: bool. Defaults to `False`.
-        **kwargs: passed to ``keras.layers.Layer``.
+        **kwargs: ``hidden_dim``, ``num_layers``, ``num_heads``,
+            ``intermediate_dim``, ``dropout``, ``normalize_first`` and
+            ``positions`` as in :class:`TransformerEncoder`; the rest goes to
+            ``keras.layers.Layer``.
 
     Call arguments:
         ids: int tensor ``(batch, time)``.
