@@ -53,8 +53,9 @@ def scaled_dot_product_attention(
         scale: float or `None`. Factor on the scores; `None` gives
             :math:`1/\sqrt{d_k}`. Defaults to `None`.
         return_weights: bool. Also return the weights. Defaults to `False`.
-        dropout: a ``keras.layers.Dropout`` (already set to training or not)
-            applied to the weights, or `None`. Defaults to `None`.
+        dropout: a callable applied to the weights before they mix the
+            values (a dropout layer set to training or not), or `None`.
+            Defaults to `None`.
 
     Returns:
         float tensor ``(batch, Tq, heads, d_v)``, and the weights
