@@ -18,7 +18,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from companion.checks import check_float
+from companion.checks import check_float, check_int
 
 
 def sgd_gradients(model, inputs, targets, loss):
@@ -117,15 +117,21 @@ class StopBelow(keras.callbacks.Callback):
 
 
 class TimeBudget(keras.callbacks.Callback):
-    """Stops ``fit`` once ``seconds`` of wall-clock time have passed after the first batch.
+    """Stops ``fit`` after ``seconds`` of wall-clock time or ``max_steps`` batches, and clocks it.
 
     The clock starts when the first batch has finished, so the compilation
     that the first step triggers on JAX and TensorFlow is not counted: two
     models get the same time to learn, whatever their compilers cost. The
-    check runs after every batch; the batch under way finishes.
+    check runs after every batch; the batch under way finishes. With neither
+    limit it only measures: a fixed amount of training (``max_steps``) whose
+    result does not move with the machine's load, and its time, which a
+    second model can then get as its ``seconds``.
 
     Args:
-        seconds: float > 0. The budget.
+        seconds: float > 0 or `None`. The time budget. Defaults to `None`
+            (no limit).
+        max_steps: int >= 1 or `None`. The most batches, the first included.
+            Defaults to `None` (no limit: ``fit``'s epochs decide).
 
     Attributes:
         steps: int. Batches trained, the first included.
@@ -136,11 +142,18 @@ class TimeBudget(keras.callbacks.Callback):
     >>> budget = TimeBudget(30.0)
     >>> budget.seconds
     30.0
+    >>> TimeBudget(max_steps=500).max_steps
+    500
     """
 
-    def __init__(self, seconds):
+    def __init__(self, seconds=None, max_steps=None):
         super().__init__()
-        self.seconds = check_float("seconds", seconds, minimum=0.0, open_minimum=True)
+        if seconds is not None:
+            seconds = check_float("seconds", seconds, minimum=0.0, open_minimum=True)
+        if max_steps is not None:
+            max_steps = check_int("max_steps", max_steps, minimum=1)
+        self.seconds = seconds
+        self.max_steps = max_steps
         self.steps = 0
         self.elapsed = 0.0
         self._start = None
@@ -154,7 +167,9 @@ class TimeBudget(keras.callbacks.Callback):
         self.steps += 1
         if self._start is None:  # the first batch, compiled: the clock starts now
             self._start = time.perf_counter()
-            return
-        self.elapsed = time.perf_counter() - self._start
-        if self.elapsed >= self.seconds:
+        else:
+            self.elapsed = time.perf_counter() - self._start
+        out_of_time = self.seconds is not None and self.elapsed >= self.seconds
+        out_of_steps = self.max_steps is not None and self.steps >= self.max_steps
+        if out_of_time or out_of_steps:
             self.model.stop_training = True

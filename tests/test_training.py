@@ -67,3 +67,17 @@ def test_time_budget_stops_fit_once_the_seconds_have_passed(rng):
     roomy = training.TimeBudget(600.0)
     model.fit(x, x[:, :1], batch_size=8, epochs=2, verbose=0, callbacks=[roomy])
     assert roomy.steps == 16  # 2 epochs of 8 batches: the budget never ran out
+
+
+def test_time_budget_stops_after_max_steps_and_clocks_without_limits(rng):
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    x = rng.standard_normal((64, 3)).astype("float32")
+    steps = training.TimeBudget(max_steps=11)  # 11 batches: one epoch of 8, then 3 more
+    history = model.fit(x, x[:, :1], batch_size=8, epochs=5, verbose=0, callbacks=[steps])
+    assert steps.steps == 11 and len(history.epoch) == 2 and steps.elapsed > 0
+    clock = training.TimeBudget()  # no limit: fit's epochs decide
+    model.fit(x, x[:, :1], batch_size=8, epochs=3, verbose=0, callbacks=[clock])
+    assert clock.steps == 24 and clock.elapsed > 0
+    with pytest.raises(ValueError, match=r"max_steps must be an int >= 1 \(got max_steps=0\)"):
+        training.TimeBudget(max_steps=0)

@@ -14,7 +14,7 @@ normalisation, as GPT-2 does, since its last block's output is not normalised.
 import keras
 from keras import ops
 
-from companion.checks import check_bool, check_float, check_int, check_rank
+from companion.checks import check_bool, check_float, check_int, check_rank, concrete_values
 from companion.transformer.blocks import TransformerDecoderBlock, TransformerEncoderBlock
 from companion.transformer.masks import padding_mask
 from companion.transformer.positional import TokenAndPositionEmbedding
@@ -230,6 +230,8 @@ class TransformerDecoder(_Stack):
         training=None,
     ):
         start = 0 if cache is None else cache_index
+        if cache is not None:
+            self._check_cache_room(ids, cache_index)
         x = self._embed(ids, start_index=start, training=training)  # (B, T, d)
         weights, layer_caches = [], []
         for layer, block in enumerate(self.blocks):
@@ -252,6 +254,19 @@ class TransformerDecoder(_Stack):
         if cache is not None:
             results += (ops.stack(layer_caches, axis=1),)  # (B, N, 2, L, H, dk)
         return results
+
+    def _check_cache_room(self, ids, cache_index):
+        """A clear error when the cached steps would run past the cache (eager calls)."""
+        index = cache_index if isinstance(cache_index, int) else concrete_values(cache_index)
+        steps = ids.shape[1]
+        if index is None or steps is None:  # traced: the values do not exist yet
+            return
+        if not 0 <= int(index) <= self.sequence_length - steps:
+            raise ValueError(
+                f"cache_index must be in [0, sequence_length - time] = [0, "
+                f"{self.sequence_length - steps}] for {steps} new ids and a cache of "
+                f"{self.sequence_length} positions (got cache_index={int(index)})"
+            )
 
     def get_config(self):
         config = super().get_config()

@@ -64,6 +64,9 @@ def test_language_model_next_step_by_step_equals_the_full_call(rng, normalize_fi
         assert tuple(hidden.shape) == (2, 1, 8)
         steps.append(to_numpy(logits)[0])
     np.testing.assert_allclose(np.concatenate(steps, axis=1), full, atol=OUTPUT_ATOL)
+    message = r"(?s)cache_index must be in .*\[0, 7\].*got cache_index=8"
+    with pytest.raises(ValueError, match=message):
+        model.next(ids[:, :1], cache, 8)  # past the cache's 8 positions
     weights = to_numpy(model.attention_weights(ids))
     assert len(weights) == 1 and weights[0].shape == (2, 2, 6, 6)
     np.testing.assert_array_equal(weights[0][:, :, 0, 1:], 0.0)  # the first token sees itself
