@@ -364,6 +364,61 @@ ROWS = {
         ValueError,
         "steps=0",
     ),
+    "decoding.greedy": (
+        lambda: decoding.greedy(lambda t, c, i: None, np.array([1, 2])),
+        ValueError,
+        r"prompt must have shape \(batch, length\), int ids \(got rank 1, shape \(2,\)\)",
+    ),
+    "decoding.sample": (
+        lambda: decoding.sample(lambda t, c, i: None, INTS, temperature=0),
+        ValueError,
+        r"temperature must be a finite number in \(0, inf\) \(got temperature=0.0\)",
+    ),
+    "decoding.top_k": (
+        lambda: decoding.top_k(lambda t, c, i: None, INTS, k=0),
+        ValueError,
+        r"k must be an int >= 1 \(got k=0\)",
+    ),
+    "decoding.top_p": (
+        lambda: decoding.top_p(lambda t, c, i: None, INTS, p=0.0),
+        ValueError,
+        r"p must be a finite number in \(0, 1\] \(got p=0.0\)",
+    ),
+    "decoding.beam_search": (
+        lambda: decoding.beam_search("next", INTS),
+        TypeError,
+        r"next must be a callable next\(tokens, cache, index\).*\(got str\)",
+    ),
+    "decoding.filtered_probabilities": (
+        lambda: decoding.filtered_probabilities(np.zeros((1, 3)), top_p=1.5),
+        ValueError,
+        r"top_p must be a finite number in \(0, 1\] \(got top_p=1.5\)",
+    ),
+    "decoding.gnmt_length_penalty": (
+        lambda: decoding.gnmt_length_penalty([1, 2], -1.0),
+        ValueError,
+        r"alpha must be a finite number in \[0, inf\) \(got alpha=-1.0\)",
+    ),
+    "decoding.language_model_step": (
+        lambda: decoding.language_model_step(keras.layers.Dense(2), INTS),
+        TypeError,
+        r"model must be a language model with next.*\(got Dense\)",
+    ),
+    "decoding.seq2seq_step": (
+        lambda: decoding.seq2seq_step(seq2seq.Seq2Seq(10, 9), INTS, 0),
+        ValueError,
+        r"max_length must be an int >= 1 \(got max_length=0\)",
+    ),
+    "decoding.Generator": (
+        lambda: decoding.Generator(seq2seq.Seq2Seq(10, 9), "nucleus", 4),
+        ValueError,
+        r"strategy must be one of .* \(got strategy='nucleus'\)",
+    ),
+    "decoding.generate": (
+        lambda: decoding.generate(seq2seq.Seq2Seq(10, 9), np.zeros(3, "int32"), max_length=4),
+        ValueError,
+        r"inputs must be \(N, L\) int ids with N >= 1 \(got shape \(3,\), dtype int32\)",
+    ),
     "training.FlattenAll": (
         lambda: training.FlattenAll()([]),
         ValueError,
@@ -466,6 +521,11 @@ ROWS = {
         lambda: metrics.corpus_bleu(["a"], ["a", "b"]),
         ValueError,
         r"references must hold one item per hypothesis \(got 2 references for 1",
+    ),
+    "metrics.distinct_n": (
+        lambda: metrics.distinct_n(["abc"], 0),
+        ValueError,
+        r"n must be an int >= 1 \(got n=0\)",
     ),
     "metrics.pinc": (
         lambda: metrics.pinc(["a"], ["a", "b"]),
@@ -661,6 +721,7 @@ NO_INPUT = {
     "data.VALIDATION_BOOKS",
     "metrics.BleuScore",
     "seq2seq.ATTENTION_KINDS",
+    "decoding.STRATEGIES",
     "transformer.POSITION_KINDS",
     "data.DatasetInfo",
     "data.DatasetUnavailableError",

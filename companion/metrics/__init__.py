@@ -1,4 +1,4 @@
-"""Metrics for generated text (chapter 4): BLEU, PINC and perplexity.
+"""Metrics for generated text (chapters 4 and 6): BLEU, PINC, perplexity and distinct-n.
 
 * :mod:`~companion.metrics.bleu`: :func:`corpus_bleu` and :func:`sentence_bleu`
   (equal to sacreBLEU's), their :class:`BleuScore`, and :func:`bleu_tokens`,
@@ -7,10 +7,13 @@
   share of an output's n-grams that are not in its source (Chen and Dolan,
   2011);
 * :mod:`~companion.metrics.perplexity`: :func:`token_perplexity` from logits
-  and the stateful Keras metric :class:`Perplexity`.
+  and the stateful Keras metric :class:`Perplexity`;
+* :mod:`~companion.metrics.diversity`: :func:`distinct_n`, the share of
+  distinct n-grams over a set of outputs (Li et al., 2016).
 """
 
 from companion.metrics.bleu import BleuScore, bleu_tokens, corpus_bleu, sentence_bleu
+from companion.metrics.diversity import distinct_n
 from companion.metrics.perplexity import Perplexity, token_perplexity
 from companion.metrics.pinc import pinc, sentence_pinc
 
@@ -19,6 +22,7 @@ __all__ = [
     "Perplexity",
     "bleu_tokens",
     "corpus_bleu",
+    "distinct_n",
     "pinc",
     "sentence_bleu",
     "sentence_pinc",
