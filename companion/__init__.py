@@ -29,7 +29,8 @@ Layers and models (Keras, every backend):
 - :mod:`companion.transformer`: scaled dot-product and multi-head
   attention, positions, masks, encoder and decoder blocks with a key/value
   cache, and the three Transformer types (chapter 5).
-- :mod:`companion.decoding`: turning next-token distributions into text.
+- :mod:`companion.decoding`: turning next-token distributions into text (chapter 6):
+  greedy, sampling with temperature, top-k, top-p and beam search in one compiled loop.
 - :mod:`companion.training`: gradients without backend code, a stopping rule.
 - :mod:`companion.plotting`: small matplotlib helpers for the chapters.
 
