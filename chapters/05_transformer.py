@@ -97,7 +97,7 @@ def max_difference(ours, theirs):
 def heatmaps(weights, labels, title, columns=None):
     """One heatmap per head: rows are queries, columns keys."""
     heads = len(weights)
-    figure, axes = plotting.new_axes(ncols=heads, width=3.2 * heads, height=3.4)
+    figure, axes = plotting.new_axes(ncols=heads, width=3.2, height=3.4)
     for head, ax in enumerate(np.atleast_1d(axes)):
         ax.imshow(weights[head], cmap="viridis", vmin=0, vmax=1)
         ax.set_xticks(range(len(columns or labels)), columns or labels, fontsize=6)
@@ -155,7 +155,7 @@ runtime.check_bar(
     0.0,
 )
 
-figure, axes = plotting.new_axes(ncols=3, width=12, height=3.6)
+figure, axes = plotting.new_axes(ncols=3, width=4, height=3.6)
 for x, style, name in ((vectors, "-", "X"), (moved, "--", "X W")):
     for word, (u, v) in zip(words, x, strict=True):
         axes[0].annotate(
@@ -893,7 +893,7 @@ for length in COST_LENGTHS:
 lengths, attention_times, gru_times, weight_sizes = map(
     np.array, zip(*cost_rows, strict=True)
 )
-figure, axes = plotting.new_axes(ncols=2, width=10, height=3.4)
+figure, axes = plotting.new_axes(ncols=2, width=5, height=3.4)
 axes[0].loglog(lengths, attention_times, marker="o", label="self-attention")
 axes[0].loglog(lengths, gru_times, marker="s", label="GRU")
 plotting.label(

@@ -195,7 +195,7 @@ settings = {
 }
 shown = np.argsort(-logits)[:12]  # the 12 most probable characters
 labels = [repr(chars.decode([int(i)], skip_special=False))[1:-1] for i in shown]
-figure, axes = plotting.new_axes(ncols=len(settings), width=16, height=3.2)
+figure, axes = plotting.new_axes(ncols=len(settings), width=3.2, height=3.2)
 print(f"prompt: {prompt!r}")
 print(f"{'distribution':<16} | entropy (bits) | characters > 0.1%")
 for ax, (name, options) in zip(axes, settings.items(), strict=True):
@@ -407,7 +407,7 @@ sweep = [(width, alpha) for alpha in LENGTH_PENALTIES for width in BEAM_WIDTHS]
 verse_table = search_table(
     verse_model, test_source, test_pairs.targets, bbe_chars, verse_steps, sweep
 )
-figure, axes = plotting.new_axes(ncols=2, width=10, height=3.4)
+figure, axes = plotting.new_axes(ncols=2, width=5, height=3.4)
 for alpha in LENGTH_PENALTIES:
     widths = [1, *BEAM_WIDTHS]  # greedy at width 1
     bleus = [verse_table["greedy"][0]] + [verse_table[w, alpha][0] for w in BEAM_WIDTHS]
