@@ -6,6 +6,8 @@
   prices) and the Japanese vowels;
 * :mod:`~companion.data.text`: the King James Bible, census names, reviews;
 * :mod:`~companion.data.synthetic`: seeded generators (sine, adding problem);
+* :mod:`~companion.data.images`: labelled images (MNIST 5,000 digits, 8x8 digits, CIFAR-10)
+  for the Vision Transformer;
 * :mod:`~companion.data.parallel`: verse-aligned Bible translations (KJV, BBE, ...) for
   translation and style transfer, split by book;
 * :mod:`~companion.data.dates`: a seeded date-normalisation task (English and French
@@ -20,9 +22,10 @@ backend is chosen.
 """
 
 # The family modules register their entries when imported.
-from companion.data import dates, online, parallel, series, synthetic, text  # noqa: F401
+from companion.data import dates, images, online, parallel, series, synthetic, text  # noqa: F401
 from companion.data.dates import DatePairs, date_formats, format_date
 from companion.data.downloads import default_cache_dir, fetch
+from companion.data.images import ImageSet, load_digits_8x8, load_mnist_5k, parse_cifar10
 from companion.data.online import parse_imdb_npz, parse_jena_climate, parse_text
 from companion.data.parallel import (
     BOOKS,
@@ -50,6 +53,7 @@ __all__ = [
     "DatasetInfo",
     "DatasetUnavailableError",
     "DatePairs",
+    "ImageSet",
     "ParallelText",
     "TEST_BOOKS",
     "TimeSeries",
@@ -63,9 +67,12 @@ __all__ = [
     "format_date",
     "list_datasets",
     "load",
+    "load_digits_8x8",
+    "load_mnist_5k",
     "parse_imdb_npz",
     "parse_jena_climate",
     "parse_bible_source",
+    "parse_cifar10",
     "parse_text",
     "read_bible",
     "read_ts",

@@ -31,7 +31,7 @@ class DatasetInfo:
         title: str. A one-line human title; synthetic sets say "synthetic".
         kind: str. ``"univariate series"``, ``"multivariate series"``,
             ``"sequence classification"``, ``"sequence regression"``, ``"text"``,
-            ``"word list"`` or ``"text classification"``.
+            ``"word list"``, ``"text classification"`` or ``"image classification"``.
         source: str. Where the data come from (package path or URL, and the original source).
         licence: str. The licence of the distributing package and of the data, where stated.
         size: str. Number of values, rows or characters as loaded.

@@ -15,13 +15,15 @@ OFFLINE_REAL = [
     "census_names",
     "amazon_reviews",
     "bible_pairs",
+    "mnist_5k",
+    "digits",
 ]
 
 
 SYNTHETIC = ["sine", "adding_problem", "dates"]
 
 
-ONLINE = ["imdb", "jena_climate", "tiny_shakespeare"]
+ONLINE = ["cifar10", "imdb", "jena_climate", "tiny_shakespeare"]
 
 
 def test_list_datasets_names_and_filters():
