@@ -21,8 +21,11 @@ Usage::
         check_layer(lambda: MyLayer(units=4), np.ones((2, 5, 3), "float32"), tmp_path)
 """
 
+import functools
+import hashlib
 import json
 import os
+import pathlib
 import subprocess
 import sys
 import textwrap
@@ -148,41 +151,90 @@ def check_layer(make_layer, inputs, path, train=True, atol=1e-6):
 
 
 _SAVE_SCRIPT = """
+import os
 import numpy as np
 import keras
 {imports}
 keras.utils.set_random_seed(0)
 model, inputs = build()
-model.save({model_path!r})
+model.save({model_path!r} + ".part.keras")
 outputs = keras.ops.convert_to_numpy(keras.tree.flatten(model(inputs))[0])
-np.savez({arrays_path!r}, inputs=inputs, outputs=outputs)
+np.savez({arrays_path!r} + ".part.npz", inputs=inputs, outputs=outputs)
+os.replace({arrays_path!r} + ".part.npz", {arrays_path!r})  # the arrays last: they say done
+os.replace({model_path!r} + ".part.keras", {model_path!r})
 """
+
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@functools.lru_cache(maxsize=1)
+def _library_digest():
+    """A digest of keras's version and every source file of the library."""
+    digest = hashlib.sha256(keras.__version__.encode())
+    for source in sorted(pathlib.Path(_ROOT, "companion").rglob("*.py")):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def _saved_files_folder(build_source):
+    """Where the files saved by ``build_source`` under each backend are kept between runs.
+
+    The README's test command runs the backends one after the other; a file
+    saved under TensorFlow in its run is loaded again in the JAX and torch
+    runs instead of being saved anew by a subprocess (a fresh Python that
+    imports TensorFlow costs seconds). The key covers the build source, the
+    library's sources and keras's version, so a changed model is saved again.
+    """
+    key = hashlib.sha256((build_source + _library_digest()).encode()).hexdigest()[:24]
+    root = os.environ.get("COMPANION_SAVED_MODELS") or os.path.join(
+        _ROOT, ".pytest_cache", "saved_under_each_backend"
+    )
+    folder = os.path.join(root, key)
+    os.makedirs(folder, exist_ok=True)
+    return folder
+
+
+def _save_under(backend, build_source, folder):
+    """Saves ``build()``'s model and its outputs under ``backend``, once.
+
+    Under this process's backend the script runs here; under another, in a subprocess.
+    """
+    model_path = os.path.join(folder, f"saved_under_{backend}.keras")
+    arrays_path = os.path.join(folder, f"saved_under_{backend}.npz")
+    if os.path.exists(model_path) and os.path.exists(arrays_path):
+        return model_path, arrays_path
+    script = _SAVE_SCRIPT.format(
+        imports=textwrap.dedent(build_source), model_path=model_path, arrays_path=arrays_path
+    )
+    if backend == keras.config.backend():
+        exec(compile(script, "<build_source>", "exec"), {})
+        return model_path, arrays_path
+    env = dict(os.environ, KERAS_BACKEND=backend)
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, f"saving under {backend} failed:\n{result.stderr[-3000:]}"
+    return model_path, arrays_path
 
 
 def check_loads_across_backends(build_source, path, atol=1e-5):
-    """Saves a model under every other backend and loads it under this one.
+    """Loads, under this backend, the model saved under every other backend: same outputs.
+
+    Each backend's file is saved once, by a subprocess running that backend,
+    and kept for the other backends' runs (:func:`_saved_files_folder`).
 
     Args:
         build_source: str. Python source defining ``build()``, which returns
             ``(model, inputs)`` with ``inputs`` a NumPy array. It runs in a
             subprocess, so it must import what it uses.
-        path: a temporary folder.
+        path: a temporary folder (unused but kept for the callers' symmetry).
         atol: float. Tolerance on the outputs.
     """
     here = keras.config.backend()
+    folder = _saved_files_folder(build_source)
+    _save_under(here, build_source, folder)  # for the other backends' runs
     for other in BACKENDS:
         if other == here:
             continue
-        model_path = os.path.join(str(path), f"saved_under_{other}.keras")
-        arrays_path = os.path.join(str(path), f"saved_under_{other}.npz")
-        script = _SAVE_SCRIPT.format(
-            imports=textwrap.dedent(build_source), model_path=model_path, arrays_path=arrays_path
-        )
-        env = dict(os.environ, KERAS_BACKEND=other)
-        result = subprocess.run(
-            [sys.executable, "-c", script], env=env, capture_output=True, text=True
-        )
-        assert result.returncode == 0, f"saving under {other} failed:\n{result.stderr[-3000:]}"
+        model_path, arrays_path = _save_under(other, build_source, folder)
         arrays = np.load(arrays_path)
         restored = keras.saving.load_model(model_path)
         outputs = keras.ops.convert_to_numpy(keras.tree.flatten(restored(arrays["inputs"]))[0])
