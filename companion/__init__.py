@@ -31,6 +31,8 @@ Layers and models (Keras, every backend):
   cache, and the three Transformer types (chapter 5).
 - :mod:`companion.decoding`: turning next-token distributions into text (chapter 6):
   greedy, sampling with temperature, top-k, top-p and beam search in one compiled loop.
+- :mod:`companion.vision`: the Vision Transformer (patches, class token, grid
+  positions, attention rollout) and its CNN and MLP baselines (chapter 7).
 - :mod:`companion.training`: gradients without backend code, a stopping rule.
 - :mod:`companion.plotting`: small matplotlib helpers for the chapters.
 
@@ -70,6 +72,7 @@ _SUBPACKAGES = (
     "seq2seq",
     "transformer",
     "decoding",
+    "vision",
     "training",
     "plotting",
 )
@@ -85,6 +88,7 @@ _LAYER_PACKAGES = (
     "seq2seq",
     "transformer",
     "decoding",
+    "vision",
     "training",
 )
 
