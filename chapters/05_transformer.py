@@ -22,9 +22,10 @@ and with a Transformer that forecasts a time series.
 # -----
 #
 # The backend is chosen before Keras is imported (``KERAS_BACKEND`` or
-# ``--backend``). ``--quick`` runs every section at toy size, the default fits
-# the book's time budget (each comparison gets a few seconds of training, the
-# same for both sides), ``--full`` trains at real scale.
+# ``--backend``). ``--quick`` runs every section at toy size (and leaves out
+# the GRU encoder-decoders, which chapter 4's quick run covers), the default
+# fits the book's time budget (each comparison gets a few seconds of
+# training, the same for both sides), ``--full`` trains at real scale.
 
 from companion import runtime
 
@@ -76,13 +77,15 @@ DATES_TEST = args.pick(quick=200, default=600, full=1_500)
 DATES_WIDTH_STEP = args.pick(quick=72, default=36)  # padded widths: one or two
 DATES_EPOCHS = args.pick(quick=1, default=3, full=24)  # Transformer; GRU: same time
 DATES_BAR = args.pick(quick=0.98, default=0.5, full=0.98)  # see the dates section
-VERSE_WORDS = args.pick(quick=12, default=12, full=16)
+VERSE_WORDS = args.pick(quick=8, default=12, full=16)
 VERSE_EPOCHS = args.pick(quick=1, default=1, full=40)
 VERSE_TRAIN = args.pick(quick=64, default=512, full=None)  # first pairs (None: all)
+VERSE_TEST = args.pick(quick=64, default=None)  # first test pairs (None: all)
 VERSE_WIDTH_STEP = 96  # one padded width for verses of <= 12 words: one compilation
 SEQ2SEQ_WIDTH = 64  # Transformer width; the GRU gets chapter 4's sizes
 FORECAST_ROUNDS = args.pick(quick=1, default=2, full=12)
 FORECAST_EPOCHS = args.pick(quick=2, default=5, full=10)  # per round
+COMPARE_GRU = args.scale != "quick"  # the GRU + attention baselines
 COST_LENGTHS = args.pick(quick=[32], default=[64, 128, 256, 512])
 
 
@@ -679,7 +682,7 @@ def encode_task(sources, targets, source_tokenizer, target_tokenizer, width=None
 def task_models(
     source_tokenizer, target_tokenizer, target_length, gru_units, attention
 ):
-    return {
+    models = {
         "Transformer": transformer.TransformerSeq2Seq(
             len(source_tokenizer),
             len(target_tokenizer),
@@ -697,6 +700,9 @@ def task_models(
             attention=attention,
         ),
     }
+    if not COMPARE_GRU:  # --quick: chapter 4's own quick run covers the GRU
+        del models["GRU + attention"]
+    return models
 
 
 SETTINGS = {  # (batch size, learning rate); the Transformer's Adam has beta_2 = 0.98
@@ -818,7 +824,10 @@ verse_train = encode_task(
     bbe_chars,
 )
 verse_test = encode_task(
-    verses["test"].sources, verses["test"].targets, kjv_chars, bbe_chars
+    verses["test"].sources[:VERSE_TEST],
+    verses["test"].targets[:VERSE_TEST],
+    kjv_chars,
+    bbe_chars,
 )
 verse_steps = max(verse_train[2].shape[1], verse_test[2].shape[1]) + 4
 runtime.set_seed(args.seed)
@@ -826,11 +835,12 @@ verse_models = task_models(kjv_chars, bbe_chars, verse_steps, 96, "general")
 verse_speeds, verse_seconds = train_task(
     verse_models, verse_train, VERSE_EPOCHS, VERSE_WIDTH_STEP
 )
-test_pairs = verses["test"]
-copy = metrics.corpus_bleu(test_pairs.sources, test_pairs.targets).score
-print(f"{len(test_pairs.sources)} test verses; {verse_seconds:.0f} s of training each")
+test_sources = verses["test"].sources[:VERSE_TEST]
+test_targets = verses["test"].targets[:VERSE_TEST]
+copy = metrics.corpus_bleu(test_sources, test_targets).score
+print(f"{len(test_sources)} test verses; {verse_seconds:.0f} s of training each")
 print(f"{'system':<22} | {'BLEU':>5} | {'PINC':>5} | {'steps':>5} | tokens/s")
-copy_pinc = metrics.pinc(test_pairs.sources, test_pairs.sources)  # 0: nothing new
+copy_pinc = metrics.pinc(test_sources, test_sources)  # 0: nothing new
 print(f"{'copy the KJV source':<22} | {copy:>5.1f} | {copy_pinc:>5.1f} | {'-':>5} | -")
 verse_bleu = {}
 for name, model in verse_models.items():
@@ -838,14 +848,14 @@ for name, model in verse_models.items():
         model, verse_test[0], verse_steps, batch_size=len(verse_test[0])
     )
     outputs = [bbe_chars.decode(row) for row in tokens]
-    verse_bleu[name] = metrics.corpus_bleu(outputs, test_pairs.targets).score
-    novelty = metrics.pinc(test_pairs.sources, outputs)
+    verse_bleu[name] = metrics.corpus_bleu(outputs, test_targets).score
+    novelty = metrics.pinc(test_sources, outputs)
     steps, speed = verse_speeds[name]
     columns = f"{novelty:>5.1f} | {steps:>5} | {speed:,.0f}"
     print(f"{name:<22} | {verse_bleu[name]:>5.1f} | {columns}")
 beaten = [name for name, bleu in verse_bleu.items() if bleu > copy]
 print(f"BLEU above the copy baseline at this budget: {', '.join(beaten) or 'neither'}")
-print(f"example: {test_pairs.sources[0]}\n     ->  {outputs[0]!r}")
+print(f"example: {test_sources[0]}\n     ->  {outputs[0]!r}")
 
 # %%
 # What attention costs
