@@ -105,9 +105,7 @@ def make_cnn():
 
 
 def accuracy(model, images, labels):
-    logits = to_numpy(
-        model(images, training=False)
-    )  # one eager call: nothing to compile
+    logits = to_numpy(model(images, training=False))  # eager: nothing to compile
     return float((logits.argmax(axis=-1) == labels).mean())
 
 
@@ -199,13 +197,11 @@ runtime.check_bar(
 #
 # .. math::
 #
-#     z_0 = [x_\text{class};\, x_p^1 E;\, \dots;\, x_p^N E] + E_\text{pos},
-#     \quad
-#     z'_\ell = z_{\ell-1} + \operatorname{MSA}(\operatorname{LN}(z_{\ell-1})),
-#     \quad
-#     z_\ell = z'_\ell + \operatorname{MLP}(\operatorname{LN}(z'_\ell)),
-#     \quad
-#     y = \operatorname{LN}(z_L^0)\, W_\text{head}.
+#     z_0 &= [x_\text{class};\, x_p^1 E;\, \dots;\, x_p^N E] + E_\text{pos} \\
+#     z'_\ell &= z_{\ell-1} + \operatorname{MSA}(\operatorname{LN}(z_{\ell-1})) \\
+#     z_\ell &= z'_\ell + \operatorname{MLP}(\operatorname{LN}(z'_\ell)),
+#     \qquad \ell = 1, \dots, L \\
+#     y &= \operatorname{LN}(z_L^0)\, W_\text{head} + b_\text{head}
 #
 # The proof: keras-hub's ``ViTBackbone`` built from the same configuration
 # (no download), its weights copied into ours, gives the same tokens, and
@@ -344,7 +340,7 @@ runtime.show(figure, "rollout")
 # Does the rollout concentrate on the digit? Spread each patch's share
 # evenly over its pixels and measure the mass inside the digit's bounding
 # box (pixels above 0.1), over the whole test set. A map that ignored the
-# image would put the box's share of the image there. The issue asked for
+# image would put the box's share of the image there. The natural bar is
 # more mass inside the box than outside; with a 4 x 4 grid every border
 # patch straddles the box's edge and spreads its mass both ways, so the
 # page prints whether that holds and checks what the grid allows: clearly
