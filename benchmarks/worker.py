@@ -68,8 +68,8 @@ def main():
             continue
         row = time_benchmark(found[key], repeat=args.repeat)
         row.update(key=key, threads=_threads())
+        release_models()  # before the row: the driver starts the next timing when it reads it
         print(json.dumps(row), flush=True)
-        release_models()
 
 
 def release_models():
