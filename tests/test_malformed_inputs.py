@@ -29,6 +29,7 @@ from companion import (
     text,
     training,
     transformer,
+    vision,
 )
 
 INTS = np.array([[1, 2]])
@@ -709,6 +710,93 @@ ROWS = {
         TypeError,
         r"ours must be a built companion Transformer block \(got 'block'\)",
     ),
+    "data.ImageSet": (
+        lambda: data.ImageSet(np.zeros((2, 4, 4)), [0, 1], ("a", "b"), "toy"),
+        ValueError,
+        r"images must be a uint8 array \(N, H, W, C\) \(got shape \(2, 4, 4\)",
+    ),
+    "data.load_digits_8x8": None,  # no arguments
+    "data.load_mnist_5k": None,  # no arguments
+    "data.parse_cifar10": (
+        lambda: data.parse_cifar10("no_such_archive.tar.gz"),
+        FileNotFoundError,
+        "no_such_archive.tar.gz",
+    ),
+    "vision.ClassToken": (
+        lambda: vision.ClassToken()(np.zeros((2, 3), "float32")),
+        ValueError,
+        r"tokens must have shape \(batch, patches, features\) \(got rank 2",
+    ),
+    "vision.GridPositionEmbedding": (
+        lambda: vision.GridPositionEmbedding(0),
+        ValueError,
+        r"grid_size must be an int >= 1 \(got grid_size=0\)",
+    ),
+    "vision.PatchEmbedding": (
+        lambda: vision.PatchEmbedding(4, 8, method="linear"),
+        ValueError,
+        r"method must be one of .* \(got method='linear'\)",
+    ),
+    "vision.VisionTransformer": (
+        lambda: vision.VisionTransformer((8, 8, 1), 4, 3, hidden_dim=10, num_heads=4),
+        ValueError,
+        r"hidden_dim must be a multiple of num_heads \(got hidden_dim=10, num_heads=4\)",
+    ),
+    "vision.attention_rollout": (
+        lambda: vision.attention_rollout([np.ones((2, 5, 5))]),
+        ValueError,
+        r"weights must be .* one per block \(got shapes \[\(2, 5, 5\)\]\)",
+    ),
+    "vision.augmented_epochs": (
+        lambda: vision.augmented_epochs(np.zeros((2, 4, 4, 1)), [0, 1], 0, 1),
+        ValueError,
+        r"epochs must be an int >= 1 \(got epochs=0\)",
+    ),
+    "vision.build_cnn": (
+        lambda: vision.build_cnn((28, 28), 10),
+        ValueError,
+        r"image_shape must be \(height, width, channels\) \(got \(28, 28\)\)",
+    ),
+    "vision.build_mlp": (
+        lambda: vision.build_mlp((28, 28, 1), 1),
+        ValueError,
+        r"num_classes must be an int >= 2 \(got num_classes=1\)",
+    ),
+    "vision.class_token_attention": (
+        lambda: vision.class_token_attention(np.full((1, 1, 6, 6), 1 / 6)),
+        ValueError,
+        r"weights must have the class token then a square grid .*\(got 5 patches\)",
+    ),
+    "vision.extract_patches": (
+        lambda: vision.extract_patches(np.zeros((1, 10, 10, 1), "float32"), 4),
+        ValueError,
+        r"multiples of patch_size=4 \(got images of shape \(1, 10, 10, 1\)\)",
+    ),
+    "vision.interpolate_positions": (
+        lambda: vision.interpolate_positions(np.zeros((5, 4), "float32"), 3, 6),
+        ValueError,
+        r"positions must be a \(10, D\) table for grid_size=3 .*\(got shape \(5, 4\)\)",
+    ),
+    "vision.mass_inside_box": (
+        lambda: vision.mass_inside_box(np.ones((2, 2)), np.zeros((2, 4, 4))),
+        ValueError,
+        r"maps must be \(batch, g, g\) .* \(got maps \(2, 2\)",
+    ),
+    "vision.position_similarity": (
+        lambda: vision.position_similarity(np.ones((16, 4))),
+        ValueError,
+        r"positions must hold a square grid of patches \(got 15 patch rows\)",
+    ),
+    "vision.random_shifts": (
+        lambda: vision.random_shifts(np.zeros((4, 4, 1)), 1),
+        ValueError,
+        r"images must have shape \(N, height, width, channels\) \(got shape \(4, 4, 1\)\)",
+    ),
+    "vision.vit_weights_from_keras_hub": (
+        lambda: vision.vit_weights_from_keras_hub("vit", None),
+        TypeError,
+        r"ours must be a built companion VisionTransformer \(got 'vit'\)",
+    ),
 }
 
 # Names with no input to get wrong: exception classes, data records, constants.
@@ -723,6 +811,7 @@ NO_INPUT = {
     "seq2seq.ATTENTION_KINDS",
     "decoding.STRATEGIES",
     "transformer.POSITION_KINDS",
+    "vision.EMBEDDING_METHODS",
     "data.DatasetInfo",
     "data.DatasetUnavailableError",
     "text.END_ID",

@@ -34,7 +34,10 @@ def _grid(row):
     """(..., N) patch values -> (..., g, g) maps."""
     side = int(round(row.shape[-1] ** 0.5))
     if side * side != row.shape[-1]:
-        raise ValueError(f"the patches must form a square grid (got {row.shape[-1]} patches)")
+        raise ValueError(
+            "weights must have the class token then a square grid of patches as tokens "
+            f"(got {row.shape[-1]} patches)"
+        )
     return row.reshape(*row.shape[:-1], side, side)
 
 

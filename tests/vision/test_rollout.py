@@ -37,7 +37,10 @@ def test_class_token_attention_is_row_zero_per_head(rng):
     maps = vision.class_token_attention(block)
     assert maps.shape == (1, 2, 3, 3)
     np.testing.assert_allclose(maps[0, 1], block[0, 1, 0, 1:].reshape(3, 3))
-    with pytest.raises(ValueError, match=r"square grid \(got 5 patches\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"weights must have the class token then a square grid .*\(got 5 patches\)",
+    ):
         vision.class_token_attention(_random_attention(rng, tokens=6))
 
 
