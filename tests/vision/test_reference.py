@@ -28,21 +28,6 @@ def _backbone(rng):
     return backbone
 
 
-def _ours(**options):
-    model = vision.VisionTransformer(
-        SHAPE,
-        PATCH,
-        5,
-        hidden_dim=HIDDEN,
-        num_layers=LAYERS,
-        num_heads=HEADS,
-        mlp_dim=MLP,
-        **options,
-    )
-    model.build((None, *SHAPE))
-    return model
-
-
 def _same_shape_pairs(ours, backbone):
     """Our weights that equal a backbone weight with no reshape: all but the attention kernels."""
     theirs = {tuple(w.shape): [] for w in backbone.weights}
@@ -60,10 +45,10 @@ def _same_shape_pairs(ours, backbone):
     return pairs
 
 
-def test_vit_encoder_equals_keras_hub_vit_backbone_outputs_and_gradients(rng):
+def test_vit_encoder_equals_keras_hub_vit_backbone_outputs_and_gradients(rng, small_vit):
     images = rng.normal(size=(2, *SHAPE)).astype("float32")
     backbone = _backbone(rng)
-    ours = vision.vit_weights_from_keras_hub(_ours(), backbone)
+    ours = vision.vit_weights_from_keras_hub(small_vit(), backbone)
     pairs = _same_shape_pairs(ours, backbone)
 
     def loss_of(model):
@@ -79,11 +64,11 @@ def test_vit_encoder_equals_keras_hub_vit_backbone_outputs_and_gradients(rng):
     assert ours.count_params() - head == backbone.count_params()
 
 
-def test_the_dense_patch_method_gives_the_same_model(rng):
+def test_the_dense_patch_method_gives_the_same_model(rng, small_vit):
     images = rng.normal(size=(2, *SHAPE)).astype("float32")
     backbone = _backbone(rng)
-    convolution = vision.vit_weights_from_keras_hub(_ours(), backbone)
-    dense = vision.vit_weights_from_keras_hub(_ours(patch_method="dense"), backbone)
+    convolution = vision.vit_weights_from_keras_hub(small_vit(), backbone)
+    dense = vision.vit_weights_from_keras_hub(small_vit(patch_method="dense"), backbone)
     np.testing.assert_allclose(
         ops.convert_to_numpy(dense.encode(images)),
         ops.convert_to_numpy(convolution.encode(images)),

@@ -10,23 +10,8 @@ from companion import vision
 SHAPE, PATCH, HIDDEN, LAYERS, HEADS, MLP = (8, 8, 3), 4, 8, 2, 2, 16
 
 
-def _ours(**options):
-    model = vision.VisionTransformer(
-        SHAPE,
-        PATCH,
-        5,
-        hidden_dim=HIDDEN,
-        num_layers=LAYERS,
-        num_heads=HEADS,
-        mlp_dim=MLP,
-        **options,
-    )
-    model.build((None, *SHAPE))
-    return model
-
-
-def test_attention_weights_are_one_row_stochastic_matrix_per_block_and_head(rng):
-    weights = _ours().attention_weights(rng.normal(size=(3, *SHAPE)).astype("float32"))
+def test_attention_weights_are_one_row_stochastic_matrix_per_block_and_head(rng, small_vit):
+    weights = small_vit().attention_weights(rng.normal(size=(3, *SHAPE)).astype("float32"))
     assert len(weights) == LAYERS
     for block in weights:
         block = ops.convert_to_numpy(block)
@@ -34,9 +19,9 @@ def test_attention_weights_are_one_row_stochastic_matrix_per_block_and_head(rng)
         np.testing.assert_allclose(block.sum(axis=-1), 1.0, atol=1e-5)
 
 
-def test_vit_passes_the_shared_layer_checks(rng, tmp_path):
+def test_vit_passes_the_shared_layer_checks(rng, tmp_path, small_vit):
     images = rng.normal(size=(2, *SHAPE)).astype("float32")
-    check_layer(lambda: _ours(dropout=0.1), images, tmp_path, atol=1e-5)
+    check_layer(lambda: small_vit(dropout=0.1), images, tmp_path, atol=1e-5)
 
 
 def test_vit_saved_under_another_backend_loads_here(tmp_path):
@@ -53,10 +38,10 @@ def test_vit_saved_under_another_backend_loads_here(tmp_path):
     check_loads_across_backends(build, tmp_path)
 
 
-def test_bad_configurations_and_images_are_refused(rng):
+def test_bad_configurations_and_images_are_refused(rng, small_vit):
     with pytest.raises(ValueError, match=r"multiple of num_heads \(got hidden_dim=10, num_heads=4"):
         vision.VisionTransformer(SHAPE, PATCH, 5, hidden_dim=10, num_heads=4)
     with pytest.raises(ValueError, match=r"multiple of patch_size=3 \(got image_shape=\(8, 8, 3\)"):
         vision.VisionTransformer(SHAPE, 3, 5)
     with pytest.raises(ValueError, match=r"images must have shape \(batch, 8, 8, 3\)"):
-        _ours()(np.zeros((1, 8, 8, 1), "float32"))
+        small_vit()(np.zeros((1, 8, 8, 1), "float32"))
