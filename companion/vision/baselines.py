@@ -10,13 +10,7 @@ the grid. That inductive bias is why the CNN wins on a few thousand images.
 import keras
 
 from companion.checks import check_float, check_int
-
-
-def _check_image_shape(image_shape):
-    shape = tuple(image_shape)
-    if len(shape) != 3 or not all(isinstance(s, int) and s >= 1 for s in shape):
-        raise ValueError(f"image_shape must be (height, width, channels) (got {image_shape!r})")
-    return shape
+from companion.vision.patches import check_image_shape
 
 
 def build_cnn(image_shape, num_classes, filters=(16, 32), dense_units=64, dropout=0.25):
@@ -38,7 +32,7 @@ def build_cnn(image_shape, num_classes, filters=(16, 32), dense_units=64, dropou
     >>> model.output_shape
     (None, 10)
     """
-    shape = _check_image_shape(image_shape)
+    shape = check_image_shape(image_shape)
     num_classes = check_int("num_classes", num_classes, minimum=2)
     dropout = check_float("dropout", dropout, 0.0, 1.0, open_maximum=True)
     images = keras.Input(shape=shape, name="images")
@@ -73,7 +67,7 @@ def build_mlp(image_shape, num_classes, units=(128,), dropout=0.25):
     >>> build_mlp((28, 28, 1), 10).count_params()
     101770
     """
-    shape = _check_image_shape(image_shape)
+    shape = check_image_shape(image_shape)
     num_classes = check_int("num_classes", num_classes, minimum=2)
     dropout = check_float("dropout", dropout, 0.0, 1.0, open_maximum=True)
     images = keras.Input(shape=shape, name="images")

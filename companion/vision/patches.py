@@ -26,6 +26,14 @@ from companion.checks import check_int, check_rank
 EMBEDDING_METHODS = ("convolution", "dense")
 
 
+def check_image_shape(image_shape):
+    """Returns ``image_shape`` as a tuple of three positive ints ``(height, width, channels)``."""
+    shape = tuple(image_shape)
+    if len(shape) != 3 or not all(isinstance(s, int) and s >= 1 for s in shape):
+        raise ValueError(f"image_shape must be (height, width, channels) (got {image_shape!r})")
+    return shape
+
+
 def _check_patch_size(patch_size, image_shape):
     patch_size = check_int("patch_size", patch_size, minimum=1)
     height, width = image_shape[-3], image_shape[-2]

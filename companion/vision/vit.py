@@ -21,16 +21,14 @@ import keras
 
 from companion.checks import check_float, check_int, check_rank
 from companion.transformer import TransformerEncoderBlock
-from companion.vision.patches import PatchEmbedding
+from companion.vision.patches import PatchEmbedding, check_image_shape
 from companion.vision.tokens import ClassToken, GridPositionEmbedding
 
 LAYER_NORM_EPSILON = 1e-6  # the paper's, and keras-hub's
 
 
 def _check_image_shape(image_shape, patch_size):
-    shape = tuple(image_shape)
-    if len(shape) != 3 or not all(isinstance(s, int) and s >= 1 for s in shape):
-        raise ValueError(f"image_shape must be (height, width, channels) (got {image_shape!r})")
+    shape = check_image_shape(image_shape)
     height, width, _ = shape
     if height != width or height % patch_size:
         raise ValueError(
