@@ -10,6 +10,7 @@ r"""Training helpers the chapters share: gradients without backend code, a stopp
 * :class:`StopBelow`: stops ``fit`` once the validation loss is below a bar.
 * :class:`TimeBudget`: stops ``fit`` after a number of seconds, so two models
   can be compared at the same wall-clock budget.
+* :class:`PeakMemory`: the peak resident memory while a block runs.
 """
 
 import time
@@ -173,3 +174,55 @@ class TimeBudget(keras.callbacks.Callback):
         out_of_steps = self.max_steps is not None and self.steps >= self.max_steps
         if out_of_time or out_of_steps:
             self.model.stop_training = True
+
+
+def _read_status_kib(field):
+    """A ``VmRSS`` / ``VmHWM`` line of ``/proc/self/status``, in KiB, or `None` off Linux."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+class PeakMemory:
+    """Measures the peak resident memory of this process while a block runs (Linux).
+
+    On entry the kernel's high-water mark is reset (``5`` written to
+    ``/proc/self/clear_refs``); on exit it is read back (``VmHWM`` in
+    ``/proc/self/status``). :attr:`peak_mib` is that peak, :attr:`added_mib`
+    the peak less the memory held on entry: what the block needed on top.
+    It measures the whole process (the backend's allocator caches
+    included), so compare blocks that run the same way, one after the other.
+    Where ``/proc`` is missing (macOS, Windows) both are `None`.
+
+    Example:
+
+    >>> with PeakMemory() as memory:
+    ...     block = np.ones((1024, 1024))
+    >>> memory.peak_mib is None or memory.peak_mib >= memory.start_mib
+    True
+    """
+
+    def __init__(self):
+        self.start_mib = self.peak_mib = self.added_mib = None
+
+    def __enter__(self):
+        try:
+            with open("/proc/self/clear_refs", "w") as clear:
+                clear.write("5")  # resets VmHWM to the current resident size
+        except OSError:
+            return self
+        start = _read_status_kib("VmRSS")
+        self.start_mib = None if start is None else start / 1024
+        return self
+
+    def __exit__(self, *exc_info):
+        peak = _read_status_kib("VmHWM")
+        if self.start_mib is not None and peak is not None:
+            self.peak_mib = peak / 1024
+            self.added_mib = self.peak_mib - self.start_mib
+        return False

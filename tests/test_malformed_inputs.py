@@ -19,6 +19,7 @@ from companion import (
     data,
     decoding,
     embeddings,
+    finetune,
     lm,
     metrics,
     plotting,
@@ -792,6 +793,175 @@ ROWS = {
         ValueError,
         r"images must have shape \(N, height, width, channels\) \(got shape \(4, 4, 1\)\)",
     ),
+    # finetune (tuning methods)
+    "finetune.TextClassifier": (
+        lambda: finetune.TextClassifier(20, 8, tuning="distil"),
+        ValueError,
+        r"tuning must be one of 'full'.*\(got tuning='distil'\)",
+    ),
+    "finetune.tuned_classifier": (
+        lambda: finetune.tuned_classifier("encoder", "full"),
+        TypeError,
+        r"encoder must be a built TransformerEncoder \(got str\)",
+    ),
+    "finetune.masked_mean": (
+        lambda: finetune.masked_mean(np.zeros((2, 3), "float32"), INTS),
+        ValueError,
+        r"hidden must have shape \(batch, time, features\) \(got rank 2, shape \(2, 3\)\)",
+    ),
+    "finetune.method_options": (
+        lambda: finetune.method_options("lora", lora_rank=0),
+        ValueError,
+        r"lora_rank must be an int >= 1 \(got lora_rank=0\)",
+    ),
+    "finetune.freeze": (
+        lambda: finetune.freeze(_model(), "everything"),
+        ValueError,
+        r"tuning must be one of.*\(got tuning='everything'\)",
+    ),
+    "finetune.count_parameters": (
+        lambda: finetune.count_parameters("model"),
+        TypeError,
+        r"model must be a Keras model or layer \(got str\)",
+    ),
+    "finetune.frozen_values": (
+        lambda: finetune.frozen_values(None),
+        TypeError,
+        r"model must be a Keras model or layer \(got NoneType\)",
+    ),
+    "finetune.changed_frozen": (
+        lambda: finetune.changed_frozen(_model(), {"nowhere/kernel": INTS}),
+        KeyError,
+        r"nowhere/kernel",
+    ),
+    "finetune.copy_pretrained": (
+        lambda: finetune.copy_pretrained(_model(), keras.Sequential([keras.layers.Dense(2)])),
+        ValueError,
+        r"target must be built, with weights to fill \(got 'sequential.*' unbuilt\)",
+    ),
+    "finetune.merge_lora": (
+        lambda: finetune.merge_lora(finetune.TextClassifier(20, 8)),
+        ValueError,
+        r"model must have LoRA layers to merge \(got lora_rank=0",
+    ),
+    # finetune (contrastive)
+    "finetune.info_nce_loss": (
+        lambda: finetune.info_nce_loss(np.ones((3, 4)), np.ones((2, 4))),
+        ValueError,
+        r"keys must have the shape of queries.*\(got queries \(3, 4\), keys \(2, 4\)\)",
+    ),
+    "finetune.SentenceEncoder": (
+        lambda: finetune.SentenceEncoder(20, 6, output_dim=0),
+        ValueError,
+        r"output_dim must be an int >= 1 \(got output_dim=0\)",
+    ),
+    "finetune.ContrastiveTrainer": (
+        lambda: finetune.ContrastiveTrainer("encoder"),
+        TypeError,
+        r"encoder must be a Keras layer or model .*\(got 'encoder' of type str\)",
+    ),
+    "finetune.recall_at_k": (
+        lambda: finetune.recall_at_k(np.ones((3, 2)), np.ones((3, 2)), k=4),
+        ValueError,
+        r"k must be an int in \[1, 3\] \(got k=4\)",
+    ),
+    "finetune.bag_of_words_vectors": (
+        lambda: finetune.bag_of_words_vectors(INTS, 20, weighting="bm25"),
+        ValueError,
+        r"weighting must be one of 'tf-idf', 'count' \(got weighting='bm25'\)",
+    ),
+    # finetune (preference tuning)
+    "finetune.token_log_probs": (
+        lambda: finetune.token_log_probs(np.zeros((1, 3, 4)), [[1, 2]]),
+        ValueError,
+        r"targets must have the shape of logits \(1, 3\)",
+    ),
+    "finetune.sequence_log_probs": (
+        lambda: finetune.sequence_log_probs(np.zeros((1, 3, 4)), [[1, 2, 3]], [[1.0]]),
+        ValueError,
+        r"weights must have the shape of targets \(1, 3\) \(got shape \(1, 1\)\)",
+    ),
+    "finetune.dpo_loss": (
+        lambda: finetune.dpo_loss([0.0], [0.0], [0.0], [0.0], beta=0.0),
+        ValueError,
+        r"beta must be a finite number in \(0, inf\) \(got beta=0.0\)",
+    ),
+    "finetune.ppo_clipped_loss": (
+        lambda: finetune.ppo_clipped_loss(*np.zeros((4, 1, 2)), clip=1.5),
+        ValueError,
+        r"clip must be a finite number in \(0, 1\) \(got clip=1.5\)",
+    ),
+    "finetune.kl_to_reference": (
+        lambda: finetune.kl_to_reference(np.zeros((2, 3)), np.zeros((2, 4)), np.ones((2, 3))),
+        ValueError,
+        r"reference_log_probs must have the shape of log_probs \(2, 3\)",
+    ),
+    "finetune.ppo_advantages": (
+        lambda: finetune.ppo_advantages([1.0], np.zeros((1, 3)), np.ones((1, 3)), np.zeros(3)),
+        ValueError,
+        r"kl_penalties must have shape \(1, 3\).*\(got shape \(3,\)\)",
+    ),
+    "finetune.modern_wording_reward": (
+        lambda: finetune.modern_wording_reward("thou art"),
+        TypeError,
+        r"texts must be a list of str \(got str: 'thou art'\)",
+    ),
+    "finetune.frozen_copy": (
+        lambda: finetune.frozen_copy("gpt"),
+        TypeError,
+        r"model must be a keras.Model \(got str\)",
+    ),
+    "finetune.DPOTrainer": (
+        lambda: finetune.DPOTrainer(keras.layers.Dense(2)),
+        TypeError,
+        r"policy must be a TransformerLanguageModel.*\(got Dense\)",
+    ),
+    "finetune.PPOTrainer": (
+        lambda: finetune.PPOTrainer(transformer.TransformerLanguageModel(12, 8), clip=0.0),
+        ValueError,
+        r"clip must be a finite number in \(0, 1\) \(got clip=0.0\)",
+    ),
+    "finetune.sample_rollouts": (
+        lambda: finetune.sample_rollouts("gpt", None, INTS, len),
+        TypeError,
+        r"sampler must be a companion.decoding.Generator .*\(got str\)",
+    ),
+    "finetune.preference_pairs": (
+        lambda: finetune.preference_pairs({"ids": INTS}),
+        ValueError,
+        r"rollouts must be a dict with keys \['ids', 'weights'.*\(got \['ids'\]\)",
+    ),
+    "finetune.ppo_batch": (
+        lambda: finetune.ppo_batch("trainer", {}),
+        TypeError,
+        r"trainer must be a PPOTrainer \(got str\)",
+    ),
+    # transformer (tuning layers)
+    "transformer.LoRADense": (
+        lambda: transformer.LoRADense(3, rank=0),
+        ValueError,
+        r"rank must be an int >= 1 \(got rank=0\)",
+    ),
+    "transformer.BottleneckAdapter": (
+        lambda: transformer.BottleneckAdapter(0),
+        ValueError,
+        r"bottleneck_dim must be an int >= 1 \(got bottleneck_dim=0\)",
+    ),
+    "transformer.SoftPrompt": (
+        lambda: transformer.SoftPrompt(2)(np.zeros((2, 3), "float32")),
+        ValueError,
+        r"embedded must have shape \(batch, time, features\) \(got rank 2, shape \(2, 3\)\)",
+    ),
+    "transformer.is_tuning_variable": (
+        lambda: transformer.is_tuning_variable("lora_a"),
+        AttributeError,
+        r"path",
+    ),
+    "transformer.prepend_prefix": (
+        lambda: transformer.prepend_prefix(SEQUENCES, SEQUENCES, SEQUENCES, SEQUENCES),
+        ValueError,
+        r"keys must have shape \(batch, time, heads, depth\) \(got rank 3, shape \(2, 3, 4\)\)",
+    ),
     "vision.vit_weights_from_keras_hub": (
         lambda: vision.vit_weights_from_keras_hub("vit", None),
         TypeError,
@@ -811,6 +981,11 @@ NO_INPUT = {
     "seq2seq.ATTENTION_KINDS",
     "decoding.STRATEGIES",
     "transformer.POSITION_KINDS",
+    "transformer.TUNING_VARIABLES",
+    "training.PeakMemory",
+    "finetune.METHODS",
+    "finetune.ARCHAIC_WORDS",
+    "finetune.NOT_ARCHAIC_ETH",
     "vision.EMBEDDING_METHODS",
     "data.DatasetInfo",
     "data.DatasetUnavailableError",

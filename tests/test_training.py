@@ -81,3 +81,13 @@ def test_time_budget_stops_after_max_steps_and_clocks_without_limits(rng):
     assert clock.steps == 24 and clock.elapsed > 0
     with pytest.raises(ValueError, match=r"max_steps must be an int >= 1 \(got max_steps=0\)"):
         training.TimeBudget(max_steps=0)
+
+
+def test_peak_memory_sees_a_block_that_holds_memory():
+    with training.PeakMemory() as memory:
+        held = np.ones((64, 1024, 1024), np.uint8)  # 64 MiB, touched
+        held[:] = 1
+    if memory.peak_mib is None:  # no /proc here: nothing to measure
+        pytest.skip("/proc/self/status is not available")
+    assert memory.added_mib >= 60
+    assert memory.peak_mib >= memory.start_mib + memory.added_mib - 1e-6

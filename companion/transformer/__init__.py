@@ -18,6 +18,9 @@ r"""Attention and the Transformer, from scratch (decks 001, 003 and 004).
   (encoder-only), :class:`TransformerLanguageModel` (decoder-only),
   :class:`TransformerSeq2Seq` (encoder-decoder), :func:`mask_tokens` and
   :func:`build_forecaster`;
+* :mod:`~companion.transformer.tuning`: the layers parameter-efficient
+  tuning adds, :class:`LoRADense`, :class:`BottleneckAdapter`,
+  :class:`SoftPrompt` and :func:`prepend_prefix` (chapter 8);
 * :mod:`~companion.transformer.reference`: :func:`mha_weights_from_keras`
   and :func:`block_weights_from_keras_hub`, for the equality proofs.
 """
@@ -44,9 +47,20 @@ from companion.transformer.positional import (
 )
 from companion.transformer.reference import block_weights_from_keras_hub, mha_weights_from_keras
 from companion.transformer.stacks import TransformerDecoder, TransformerEncoder
+from companion.transformer.tuning import (
+    TUNING_VARIABLES,
+    BottleneckAdapter,
+    LoRADense,
+    SoftPrompt,
+    is_tuning_variable,
+    prepend_prefix,
+)
 
 __all__ = [
     "POSITION_KINDS",
+    "TUNING_VARIABLES",
+    "BottleneckAdapter",
+    "LoRADense",
     "MaskedLanguageModel",
     "MultiHeadAttention",
     "PositionEmbedding",
@@ -67,5 +81,8 @@ __all__ = [
     "masked_attention_softmax",
     "mha_weights_from_keras",
     "padding_mask",
+    "is_tuning_variable",
+    "prepend_prefix",
     "scaled_dot_product_attention",
+    "SoftPrompt",
 ]

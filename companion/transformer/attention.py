@@ -33,6 +33,7 @@ import keras
 from keras import ops
 
 from companion.checks import check_float, check_int, check_rank
+from companion.transformer.tuning import LoRADense, check_lora, prepend_prefix
 
 
 def _check_heads(name, shape):
@@ -149,6 +150,14 @@ class MultiHeadAttention(keras.layers.Layer):
         use_bias: bool. Biases in the four projections. Defaults to `True`.
         kernel_initializer: initializer. Defaults to `"glorot_uniform"`.
         bias_initializer: initializer. Defaults to `"zeros"`.
+        lora_rank: int >= 0. With ``r > 0`` the query and value projections
+            are :class:`~companion.transformer.LoRADense` layers (LoRA's
+            choice). Defaults to `0`.
+        lora_alpha: float or `None`. LoRA's :math:`\alpha`; `None` gives the
+            rank. Defaults to `None`.
+        prefix_length: int >= 0. Learned prefix keys and values per head
+            (prefix-tuning, :func:`~companion.transformer.prepend_prefix`).
+            Defaults to `0`.
         **kwargs: passed to ``keras.layers.Layer``.
 
     Call arguments:
@@ -186,9 +195,14 @@ class MultiHeadAttention(keras.layers.Layer):
         use_bias=True,
         kernel_initializer="glorot_uniform",
         bias_initializer="zeros",
+        lora_rank=0,
+        lora_alpha=None,
+        prefix_length=0,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        self.lora_rank, self.lora_alpha = check_lora(lora_rank, lora_alpha)
+        self.prefix_length = check_int("prefix_length", prefix_length, minimum=0)
         self.num_heads = check_int("num_heads", num_heads, minimum=1)
         self.key_dim = check_int("key_dim", key_dim, minimum=1)
         self.value_dim = key_dim if value_dim is None else check_int("value_dim", value_dim, 1)
@@ -198,9 +212,8 @@ class MultiHeadAttention(keras.layers.Layer):
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.bias_initializer = keras.initializers.get(bias_initializer)
 
-    def _dense(self, units, name, input_dim):
-        layer = keras.layers.Dense(
-            units,
+    def _dense(self, units, name, input_dim, lora=False):
+        options = dict(
             use_bias=self.use_bias,
             kernel_initializer=self.kernel_initializer.__class__.from_config(
                 self.kernel_initializer.get_config()
@@ -209,6 +222,10 @@ class MultiHeadAttention(keras.layers.Layer):
             dtype=self.dtype_policy,
             name=name,
         )
+        if lora and self.lora_rank:
+            layer = LoRADense(units, self.lora_rank, self.lora_alpha, **options)
+        else:
+            layer = keras.layers.Dense(units, **options)
         layer.build((None, input_dim))
         return layer
 
@@ -216,12 +233,21 @@ class MultiHeadAttention(keras.layers.Layer):
         value_shape = query_shape if value_shape is None else value_shape
         key_shape = value_shape if key_shape is None else key_shape
         heads = self.num_heads
-        self.query_dense = self._dense(heads * self.key_dim, "query", query_shape[-1])  # W^Q
-        self.key_dense = self._dense(heads * self.key_dim, "key", key_shape[-1])  # W^K
-        self.value_dense = self._dense(heads * self.value_dim, "value", value_shape[-1])  # W^V
+        query_dim, key_dim, value_dim = query_shape[-1], key_shape[-1], value_shape[-1]
+        self.query_dense = self._dense(heads * self.key_dim, "query", query_dim, lora=True)  # W^Q
+        self.key_dense = self._dense(heads * self.key_dim, "key", key_dim)  # W^K
+        self.value_dense = self._dense(heads * self.value_dim, "value", value_dim, lora=True)  # W^V
         output_dim = self.output_dim or query_shape[-1]
         self.output_dense = self._dense(output_dim, "attention_output", heads * self.value_dim)
         self.weights_dropout = keras.layers.Dropout(self.dropout, dtype=self.dtype_policy)
+        if self.prefix_length:
+            prefix = keras.initializers.RandomNormal(stddev=0.02)
+            self.prefix_keys = self.add_weight(
+                (self.prefix_length, heads, self.key_dim), prefix, name="prefix_keys"
+            )
+            self.prefix_values = self.add_weight(
+                (self.prefix_length, heads, self.value_dim), prefix, name="prefix_values"
+            )
 
     def split_heads(self, x, depth):
         """``(B, T, h * d)`` -> ``(B, T, h, d)``: head :math:`i` is the slice ``[i d, (i+1) d)``."""
@@ -255,6 +281,11 @@ class MultiHeadAttention(keras.layers.Layer):
         if attention_mask is not None:
             attention_mask = ops.convert_to_tensor(attention_mask)
             check_rank("attention_mask", attention_mask.shape, 3, "(batch, query time, key time)")
+        if self.prefix_length:  # P more keys and values, seen by every query
+            k, v, attention_mask = prepend_prefix(
+                k, v, self.prefix_keys, self.prefix_values, attention_mask
+            )  # (B, P + Tk, H, dk), (B, P + Tk, H, dv)
+        if attention_mask is not None:
             attention_mask = attention_mask[:, None]  # (B, 1, Tq, Tk), the same for every head
         heads, weights = scaled_dot_product_attention(
             q,
@@ -282,6 +313,9 @@ class MultiHeadAttention(keras.layers.Layer):
                 "use_bias": self.use_bias,
                 "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
                 "bias_initializer": keras.initializers.serialize(self.bias_initializer),
+                "lora_rank": self.lora_rank,
+                "lora_alpha": self.lora_alpha,
+                "prefix_length": self.prefix_length,
             }
         )
         return config

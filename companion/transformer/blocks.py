@@ -31,6 +31,7 @@ from keras import ops
 from companion.checks import check_activation, check_bool, check_float, check_int, check_rank
 from companion.transformer.attention import MultiHeadAttention
 from companion.transformer.masks import attention_mask
+from companion.transformer.tuning import BottleneckAdapter, check_lora
 
 
 class _Block(keras.layers.Layer):
@@ -44,6 +45,10 @@ class _Block(keras.layers.Layer):
         activation="relu",
         layer_norm_epsilon=1e-5,
         normalize_first=False,
+        lora_rank=0,
+        lora_alpha=None,
+        adapter_dim=0,
+        prefix_length=0,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -53,13 +58,31 @@ class _Block(keras.layers.Layer):
         self.activation = check_activation("activation", activation)
         self.layer_norm_epsilon = check_float("layer_norm_epsilon", layer_norm_epsilon, 0.0)
         self.normalize_first = check_bool("normalize_first", normalize_first)
+        self.lora_rank, self.lora_alpha = check_lora(lora_rank, lora_alpha)
+        self.adapter_dim = check_int("adapter_dim", adapter_dim, minimum=0)
+        self.prefix_length = check_int("prefix_length", prefix_length, minimum=0)
         self.supports_masking = True
 
-    def _attention(self, name, hidden_dim, key_dim, value_dim=None):
+    def _attention(self, name, hidden_dim, key_dim, value_dim=None, prefix=True):
         layer = MultiHeadAttention(
-            self.num_heads, key_dim, dropout=self.dropout, dtype=self.dtype_policy, name=name
+            self.num_heads,
+            key_dim,
+            dropout=self.dropout,
+            lora_rank=self.lora_rank,
+            lora_alpha=self.lora_alpha,
+            prefix_length=self.prefix_length if prefix else 0,
+            dtype=self.dtype_policy,
+            name=name,
         )
         layer.build((None, None, hidden_dim), (None, None, value_dim or hidden_dim))
+        return layer
+
+    def _adapter(self, name, hidden_dim):
+        """A :class:`BottleneckAdapter` after a sub-layer, or `None` without ``adapter_dim``."""
+        if not self.adapter_dim:
+            return None
+        layer = BottleneckAdapter(self.adapter_dim, dtype=self.dtype_policy, name=name)
+        layer.build((None, None, hidden_dim))
         return layer
 
     def _norm(self, name, hidden_dim):
@@ -100,10 +123,15 @@ class _Block(keras.layers.Layer):
         r""":math:`\operatorname{FFN}(z) = W_2\, \sigma(W_1 z + b_1) + b_2`, at each position."""
         return self.feedforward_output(self.feedforward_intermediate(x))  # (B, T, d)
 
-    def residual(self, x, sublayer, norm, dropout, training):
-        """``LN(x + F(x))`` (post-norm) or ``x + F(LN(x))`` (pre-norm); F returns a tuple."""
+    def residual(self, x, sublayer, norm, dropout, training, adapter=None):
+        """``LN(x + F(x))`` (post-norm) or ``x + F(LN(x))`` (pre-norm); F returns a tuple.
+
+        With an adapter, ``F(x)`` becomes ``Adapter(F(x))`` (Houlsby et al.).
+        """
         inner = norm(x) if self.normalize_first else x
         y, *extras = sublayer(inner)
+        if adapter is not None:
+            y = adapter(y)  # (B, T, d) = y + W_up s(W_down y)
         x = x + dropout(y, training=training)  # the residual connection
         return (x if self.normalize_first else norm(x)), extras
 
@@ -117,6 +145,10 @@ class _Block(keras.layers.Layer):
                 "activation": keras.activations.serialize(self.activation),
                 "layer_norm_epsilon": self.layer_norm_epsilon,
                 "normalize_first": self.normalize_first,
+                "lora_rank": self.lora_rank,
+                "lora_alpha": self.lora_alpha,
+                "adapter_dim": self.adapter_dim,
+                "prefix_length": self.prefix_length,
             }
         )
         return config
@@ -137,6 +169,14 @@ class TransformerEncoderBlock(_Block):
         layer_norm_epsilon: float. Defaults to `1e-5`.
         normalize_first: bool. Pre-norm (`True`) or the paper's post-norm.
             Defaults to `False`.
+        lora_rank, lora_alpha: LoRA on the query and value projections
+            (:class:`~companion.transformer.LoRADense`); rank 0 is none.
+            Defaults to `0` and `None`.
+        adapter_dim: int >= 0. A :class:`~companion.transformer.BottleneckAdapter`
+            of this width after self-attention and after the feed-forward
+            network; 0 is none. Defaults to `0`.
+        prefix_length: int >= 0. Learned prefix keys and values in the
+            self-attention (prefix-tuning); 0 is none. Defaults to `0`.
         **kwargs: passed to ``keras.layers.Layer``.
 
     Call arguments:
@@ -161,6 +201,8 @@ class TransformerEncoderBlock(_Block):
         self.self_attention_norm = self._norm("self_attention_layer_norm", hidden_dim)
         self.self_attention_dropout = self._dropout("self_attention_dropout")
         self._build_feedforward(hidden_dim)
+        self.self_attention_adapter = self._adapter("self_attention_adapter", hidden_dim)
+        self.feedforward_adapter = self._adapter("feedforward_adapter", hidden_dim)
 
     def call(self, inputs, padding_mask=None, return_weights=False, training=None):
         check_rank("inputs", inputs.shape, 3, "(batch, time, features)")
@@ -174,7 +216,12 @@ class TransformerEncoderBlock(_Block):
             )
 
         x, (weights,) = self.residual(
-            inputs, attend, self.self_attention_norm, self.self_attention_dropout, training
+            inputs,
+            attend,
+            self.self_attention_norm,
+            self.self_attention_dropout,
+            training,
+            self.self_attention_adapter,
         )
         x, _ = self.residual(
             x,
@@ -182,6 +229,7 @@ class TransformerEncoderBlock(_Block):
             self.feedforward_norm,
             self.feedforward_dropout,
             training,
+            self.feedforward_adapter,
         )
         return (x, weights) if return_weights else x
 
@@ -202,8 +250,9 @@ class TransformerDecoderBlock(_Block):
         num_heads: int >= 1. Attention heads.
         cross_attention: bool. Whether the block attends to an encoder's
             outputs (encoder-decoder) or not (decoder-only). Defaults to `False`.
-        dropout, activation, layer_norm_epsilon, normalize_first: as in
-            :class:`TransformerEncoderBlock`.
+        dropout, activation, layer_norm_epsilon, normalize_first, lora_rank,
+            lora_alpha, adapter_dim, prefix_length: as in
+            :class:`TransformerEncoderBlock` (LoRA also in the cross-attention).
         **kwargs: passed to ``keras.layers.Layer``.
 
     Call arguments:
@@ -236,11 +285,13 @@ class TransformerDecoderBlock(_Block):
         if self.cross_attention:
             encoder_dim = hidden_dim if encoder_outputs_shape is None else encoder_outputs_shape[-1]
             self.cross_attention_layer = self._attention(
-                "cross_attention", hidden_dim, key_dim, encoder_dim
+                "cross_attention", hidden_dim, key_dim, encoder_dim, prefix=False
             )
             self.cross_attention_norm = self._norm("cross_attention_layer_norm", hidden_dim)
             self.cross_attention_dropout = self._dropout("cross_attention_dropout")
         self._build_feedforward(hidden_dim)
+        self.self_attention_adapter = self._adapter("self_attention_adapter", hidden_dim)
+        self.feedforward_adapter = self._adapter("feedforward_adapter", hidden_dim)
 
     def _check_encoder(self, encoder_outputs):
         if self.cross_attention and encoder_outputs is None:
@@ -302,6 +353,7 @@ class TransformerDecoderBlock(_Block):
             self.self_attention_norm,
             self.self_attention_dropout,
             training,
+            self.self_attention_adapter,
         )
         if self.cross_attention:
             cross_mask = None
@@ -331,6 +383,7 @@ class TransformerDecoderBlock(_Block):
             self.feedforward_norm,
             self.feedforward_dropout,
             training,
+            self.feedforward_adapter,
         )
         results = (x,) + ((weights,) if return_weights else ()) + tuple(new_cache)
         return results[0] if len(results) == 1 else results

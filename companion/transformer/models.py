@@ -28,6 +28,11 @@ _STACK_OPTIONS = (
     "dropout",
     "normalize_first",
     "positions",
+    "lora_rank",
+    "lora_alpha",
+    "adapter_dim",
+    "prefix_length",
+    "prompt_length",
 )
 
 
@@ -92,8 +97,9 @@ class MaskedLanguageModel(keras.Model):
         sequence_length: int >= 1. Longest input.
         **options: ``hidden_dim``, ``num_layers``, ``num_heads``,
             ``intermediate_dim``, ``dropout``, ``normalize_first``,
-            ``positions``, as in :class:`TransformerEncoder`; the rest goes to
-            ``keras.Model``.
+            ``positions`` and the tuning layers (``lora_rank``, ``lora_alpha``,
+            ``adapter_dim``, ``prefix_length``, ``prompt_length``), as in
+            :class:`TransformerEncoder`; the rest goes to ``keras.Model``.
 
     Call arguments:
         ids: int tensor ``(batch, time)``.

@@ -18,6 +18,7 @@ from companion.checks import check_bool, check_float, check_int, check_rank, con
 from companion.transformer.blocks import TransformerDecoderBlock, TransformerEncoderBlock
 from companion.transformer.masks import padding_mask
 from companion.transformer.positional import TokenAndPositionEmbedding
+from companion.transformer.tuning import SoftPrompt, check_lora
 
 
 class _Stack(keras.layers.Layer):
@@ -34,6 +35,11 @@ class _Stack(keras.layers.Layer):
         dropout=0.0,
         normalize_first=False,
         positions="learned",
+        lora_rank=0,
+        lora_alpha=None,
+        adapter_dim=0,
+        prefix_length=0,
+        prompt_length=0,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -52,6 +58,15 @@ class _Stack(keras.layers.Layer):
         self.intermediate_dim = check_int("intermediate_dim", intermediate_dim, minimum=1)
         self.dropout = check_float("dropout", dropout, minimum=0.0, maximum=1.0, open_maximum=True)
         self.normalize_first = check_bool("normalize_first", normalize_first)
+        self.lora_rank, self.lora_alpha = check_lora(lora_rank, lora_alpha)
+        self.adapter_dim = check_int("adapter_dim", adapter_dim, minimum=0)
+        self.prefix_length = check_int("prefix_length", prefix_length, minimum=0)
+        self.prompt_length = check_int("prompt_length", prompt_length, minimum=0)
+        self.soft_prompt = None
+        if self.prompt_length:
+            self.soft_prompt = SoftPrompt(
+                self.prompt_length, dtype=self.dtype_policy, name="soft_prompt"
+            )
         self.embedding = TokenAndPositionEmbedding(
             self.vocabulary_size,
             self.hidden_dim,
@@ -78,6 +93,10 @@ class _Stack(keras.layers.Layer):
             "num_heads": self.num_heads,
             "dropout": self.dropout,
             "normalize_first": self.normalize_first,
+            "lora_rank": self.lora_rank,
+            "lora_alpha": self.lora_alpha,
+            "adapter_dim": self.adapter_dim,
+            "prefix_length": self.prefix_length,
             "dtype": self.dtype_policy,
         }
 
@@ -87,8 +106,18 @@ class _Stack(keras.layers.Layer):
         x = self.embedding(ids, start_index=start_index)  # (B, T, d) = E[w] + P
         return self.embedding_dropout(x, training=training)
 
+    def _prompt(self, x, real):
+        """Prompt-tuning: the learned vectors go before the tokens (nothing without any)."""
+        return (x, real) if self.soft_prompt is None else self.soft_prompt(x, real)
+
     def _finish(self, x):
+        """Drops the prompt's positions (it is read, not returned), then the final norm."""
+        x = x[:, self.prompt_length :]  # (B, T, d)
         return x if self.final_norm is None else self.final_norm(x)
+
+    def _build_prompt(self):
+        if self.soft_prompt is not None:
+            self.soft_prompt.build((None, None, self.hidden_dim))
 
     def get_config(self):
         config = super().get_config()
@@ -103,6 +132,11 @@ class _Stack(keras.layers.Layer):
                 "dropout": self.dropout,
                 "normalize_first": self.normalize_first,
                 "positions": self.positions,
+                "lora_rank": self.lora_rank,
+                "lora_alpha": self.lora_alpha,
+                "adapter_dim": self.adapter_dim,
+                "prefix_length": self.prefix_length,
+                "prompt_length": self.prompt_length,
             }
         )
         return config
@@ -125,6 +159,11 @@ class TransformerEncoder(_Stack):
         dropout: float in [0, 1). Defaults to `0.0`.
         normalize_first: bool. Pre-norm blocks. Defaults to `False`.
         positions: ``"learned"`` or ``"sinusoidal"``. Defaults to `"learned"`.
+        lora_rank, lora_alpha, adapter_dim, prefix_length: the tuning layers
+            of every block, as in :class:`TransformerEncoderBlock`; 0 is none.
+        prompt_length: int >= 0. A :class:`~companion.transformer.SoftPrompt`
+            of this many learned vectors before the tokens (prompt-tuning);
+            the outputs keep only the tokens' positions. Defaults to `0`.
         **kwargs: passed to ``keras.layers.Layer``.
 
     Call arguments:
@@ -140,6 +179,7 @@ class TransformerEncoder(_Stack):
 
     def build(self, ids_shape):
         self.embedding.build(ids_shape)
+        self._build_prompt()
         self.blocks = []
         for index in range(self.num_layers):
             block = TransformerEncoderBlock(**self._block_options(), name=f"block_{index}")
@@ -151,10 +191,11 @@ class TransformerEncoder(_Stack):
     def call(self, ids, return_weights=False, training=None):
         real = padding_mask(ids)  # (B, T)
         x = self._embed(ids, training=training)  # (B, T, d)
+        x, seen = self._prompt(x, real)  # (B, P + T, d), (B, P + T); P = 0 without a prompt
         weights = []
         for block in self.blocks:
-            x, block_weights = block(x, padding_mask=real, return_weights=True, training=training)
-            weights.append(block_weights)  # (B, H, T, T)
+            x, block_weights = block(x, padding_mask=seen, return_weights=True, training=training)
+            weights.append(block_weights)  # (B, H, P + T, P + T)
         x = self._finish(x)
         return (x, real, weights) if return_weights else (x, real)
 
@@ -198,6 +239,7 @@ class TransformerDecoder(_Stack):
 
     def build(self, ids_shape, *args, **kwargs):
         self.embedding.build(ids_shape)
+        self._build_prompt()
         self.blocks = []
         for index in range(self.num_layers):
             block = TransformerDecoderBlock(
@@ -233,6 +275,7 @@ class TransformerDecoder(_Stack):
         if cache is not None:
             self._check_cache_room(ids, cache_index)
         x = self._embed(ids, start_index=start, training=training)  # (B, T, d)
+        x, _ = self._prompt(x, None)  # (B, P + T, d): causal, every token sees the prompt
         weights, layer_caches = [], []
         for layer, block in enumerate(self.blocks):
             results = block(
@@ -257,6 +300,11 @@ class TransformerDecoder(_Stack):
 
     def _check_cache_room(self, ids, cache_index):
         """A clear error when the cached steps would run past the cache (eager calls)."""
+        if self.prompt_length:
+            raise ValueError(
+                "cache must be None with a soft prompt: the cached decoder does not hold the "
+                f"prompt's keys and values (got prompt_length={self.prompt_length})"
+            )
         index = cache_index if isinstance(cache_index, int) else concrete_values(cache_index)
         steps = ids.shape[1]
         if index is None or steps is None:  # traced: the values do not exist yet
