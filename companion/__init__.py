@@ -33,6 +33,9 @@ Layers and models (Keras, every backend):
   greedy, sampling with temperature, top-k, top-p and beam search in one compiled loop.
 - :mod:`companion.vision`: the Vision Transformer (patches, class token, grid
   positions, attention rollout) and its CNN and MLP baselines (chapter 7).
+- :mod:`companion.finetune`: pre-training and tuning (chapter 8): full,
+  linear probe, adapters, LoRA, prefix and prompt tuning; contrastive
+  pre-training; DPO and PPO.
 - :mod:`companion.training`: gradients without backend code, a stopping rule.
 - :mod:`companion.plotting`: small matplotlib helpers for the chapters.
 
@@ -73,6 +76,7 @@ _SUBPACKAGES = (
     "transformer",
     "decoding",
     "vision",
+    "finetune",
     "training",
     "plotting",
 )
@@ -89,6 +93,7 @@ _LAYER_PACKAGES = (
     "transformer",
     "decoding",
     "vision",
+    "finetune",
     "training",
 )
 

@@ -12,8 +12,10 @@ r"""Pre-training and fine-tuning (deck ``003_…``, chapter 8).
   and :func:`bag_of_words_vectors` (contrastive pre-training, retrieval);
 * :mod:`~companion.finetune.preference`: DPO and PPO, :func:`dpo_loss`,
   :func:`ppo_clipped_loss`, :func:`ppo_advantages`, :class:`DPOTrainer`,
-  :class:`PPOTrainer`, rollouts from a policy's own samples and
-  :func:`modern_wording_reward`.
+  :class:`PPOTrainer` and :func:`modern_wording_reward`;
+* :mod:`~companion.finetune.rollouts`: :func:`frozen_copy` (the reference),
+  :func:`sample_rollouts` (the policy's own samples, scored),
+  :func:`preference_pairs` and :func:`ppo_batch`.
 """
 
 from companion.finetune.classifier import TextClassifier, masked_mean, tuned_classifier
@@ -40,17 +42,14 @@ from companion.finetune.preference import (
     DPOTrainer,
     PPOTrainer,
     dpo_loss,
-    frozen_copy,
     kl_to_reference,
     modern_wording_reward,
     ppo_advantages,
-    ppo_batch,
     ppo_clipped_loss,
-    preference_pairs,
-    sample_rollouts,
     sequence_log_probs,
     token_log_probs,
 )
+from companion.finetune.rollouts import frozen_copy, ppo_batch, preference_pairs, sample_rollouts
 
 __all__ = [
     "ARCHAIC_WORDS",

@@ -37,6 +37,7 @@ def masked_mean(hidden, real):
     >>> keras.ops.convert_to_numpy(masked_mean(h, np.array([[True, True, False]]))).tolist()
     [[1.0, 2.0]]
     """
+    hidden = ops.convert_to_tensor(hidden)
     check_rank("hidden", hidden.shape, 3, "(batch, time, features)")
     weights = ops.cast(real, hidden.dtype)[..., None]  # (B, T, 1)
     total = ops.sum(hidden * weights, axis=1)  # (B, d)

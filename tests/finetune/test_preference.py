@@ -8,7 +8,7 @@ from keras import ops
 from layer_checks import check_config_round_trip, check_save_and_load
 from support import gradients
 
-from companion import decoding
+from companion import finetune
 from companion.finetune import preference
 from companion.transformer import TransformerLanguageModel
 
@@ -144,82 +144,6 @@ def test_modern_wording_reward_counts_archaic_forms():
     assert rewards.dtype == np.float64 and preference.modern_wording_reward([]).shape == (0,)
 
 
-def _policy(weights):
-    """A tiny GPT with the given weights, built symbolically (nothing computed)."""
-    gpt = _gpt()
-    gpt(keras.KerasTensor((1, 2), "int32"))
-    gpt.set_weights(weights)
-    return gpt
-
-
-@pytest.fixture(scope="module")
-def sampled():
-    """A tiny GPT's weights, its frozen copy and their rollouts, made once (sampling compiles a
-    loop). Read-only: each test trains its own policy, built from the weights."""
-    keras.utils.set_random_seed(1234)
-    gpt = _gpt()
-    reference = preference.frozen_copy(gpt)
-    sampler = decoding.Generator(gpt, "sample", max_length=8, seed=1)
-    prompts = np.array([[4, 5, 6], [7, 8, 9]])
-
-    def reward(continuations):  # distinct rewards: every prompt gives a pair
-        return continuations.sum(axis=1) + 1e-3 * np.arange(len(continuations))
-
-    rollouts, metrics = preference.sample_rollouts(sampler, reference, prompts, reward, 3)
-    return gpt.get_weights(), reference, rollouts, metrics
-
-
-def test_rollouts_hold_the_samples_and_both_models_scores(sampled):
-    weights, _, rollouts, metrics = sampled
-    assert rollouts["ids"].shape == (6, 8) and rollouts["weights"].shape == (6, 7)
-    np.testing.assert_array_equal(rollouts["ids"][:3, :3], [[4, 5, 6]] * 3)
-    np.testing.assert_array_equal(rollouts["prompt_index"], [0, 0, 0, 1, 1, 1])
-    np.testing.assert_array_equal(rollouts["weights"][:, :2], 0.0)  # the prompt is not scored
-    np.testing.assert_array_equal(rollouts["weights"][:, 2:], 1.0)
-    logits = _policy(weights)(rollouts["ids"][:, :-1])
-    expected = preference.token_log_probs(logits, rollouts["ids"][:, 1:])
-    np.testing.assert_allclose(rollouts["log_probs"], _numpy(expected), atol=1e-5)
-    np.testing.assert_allclose(rollouts["reference_log_probs"], rollouts["log_probs"], atol=1e-5)
-    assert abs(metrics["kl"]) < 1e-4  # the policy is still the reference
-    assert metrics["reward"] == pytest.approx(rollouts["rewards"].mean())
-
-
-def test_dpo_trainer_fit_moves_the_policy_towards_the_chosen(sampled):
-    weights, reference, rollouts, _ = sampled
-    pairs = preference.preference_pairs(rollouts)
-    assert len(pairs["chosen"]) == 2
-    rewards = dict(zip(map(bytes, rollouts["ids"]), rollouts["rewards"], strict=True))
-    for chosen, rejected in zip(pairs["chosen"], pairs["rejected"], strict=True):
-        assert rewards[bytes(chosen)] > rewards[bytes(rejected)]
-    reference_weights = [w.copy() for w in reference.get_weights()]
-    gpt = _policy(weights)
-    trainer = preference.DPOTrainer(gpt, beta=0.5)
-    trainer.compile(keras.optimizers.Adam(1e-2))
-    history = trainer.fit(pairs, batch_size=2, epochs=3, verbose=0)
-    losses = history.history["loss"]  # one step per epoch, each scored before its update
-    assert losses[0] == pytest.approx(np.log(2.0), abs=1e-5)  # the policy is the reference
-    assert losses[2] < losses[1] < losses[0]  # the chosen continuations gain on the rejected
-    assert any(not np.allclose(a, b) for a, b in zip(weights, gpt.get_weights(), strict=True))
-    for before, after in zip(reference_weights, reference.get_weights(), strict=True):
-        np.testing.assert_array_equal(before, after)
-
-
-def test_ppo_trainer_fit_moves_the_policy_not_the_reference(sampled):
-    weights, reference, rollouts, _ = sampled
-    gpt = _policy(weights)
-    trainer = preference.PPOTrainer(gpt, clip=0.2, value_coefficient=0.5)
-    batch = preference.ppo_batch(trainer, rollouts, kl_coefficient=0.1)
-    np.testing.assert_allclose(batch["old_log_probs"], rollouts["log_probs"], atol=1e-5)
-    reference_weights = [w.copy() for w in reference.get_weights()]
-    trainer.compile(keras.optimizers.Adam(1e-2))
-    history = trainer.fit(batch, batch_size=3, epochs=2, verbose=0)
-    assert np.isfinite(history.history["loss"]).all()
-    assert any(not np.allclose(a, b) for a, b in zip(weights, gpt.get_weights(), strict=True))
-    assert np.abs(_numpy(trainer.value_head.kernel)).max() > 0  # the value head learned
-    for before, after in zip(reference_weights, reference.get_weights(), strict=True):
-        np.testing.assert_array_equal(before, after)
-
-
 def test_trainers_round_trip_config_and_file(tmp_path):
     restored = check_config_round_trip(preference.DPOTrainer(_gpt(), beta=0.3))
     assert restored.beta == 0.3
@@ -277,12 +201,12 @@ def test_trainers_round_trip_config_and_file(tmp_path):
             r"inputs must be a dict with keys \['ids'\] \(got \['tokens'\]\)",
         ),
         (
-            lambda: preference.sample_rollouts(_gpt(), None, [[4, 5]], len),
+            lambda: finetune.sample_rollouts(_gpt(), None, [[4, 5]], len),
             TypeError,
             "sampler must be a companion.decoding.Generator",
         ),
         (
-            lambda: preference.preference_pairs({"ids": np.ones((2, 4))}),
+            lambda: finetune.preference_pairs({"ids": np.ones((2, 4))}),
             ValueError,
             r"rollouts must be a dict with keys \['ids', 'weights'",
         ),
