@@ -236,10 +236,12 @@ runtime.check_bar(
 # encoder with its new head, before any training), the same Transformer
 # trained from scratch (no pre-training), and chapter 3's bag of words.
 #
-# The memory column is the process's peak resident memory during training
-# less what it held before (Linux's ``VmHWM``), so it includes the backend's
-# caches; what differs between the methods is chiefly the optimizer's state,
-# two numbers per *trainable* weight for Adam.
+# The "peak MiB" column is the process's peak resident memory during
+# training less what it held before (Linux's ``VmHWM``): it includes the
+# backend's compiler and allocator caches, which a later model often reuses,
+# so at this size it is noisy. What the methods save for certain is the
+# optimizer's state, two numbers per *trainable* weight for Adam: the last
+# column computes it.
 
 
 def accuracy(model, x, y):
@@ -311,13 +313,16 @@ rows["bag of words (ch. 3)"] = (
 )
 
 print(
-    f"{'model':>20} | {'test acc.':>9} | {'trainable':>9} | {'train s':>7} | {'MiB':>5}"
+    f"{'model':>20} | {'test acc.':>9} | {'trainable':>9} | {'train s':>7} | "
+    f"{'peak MiB':>8} | {'Adam KiB':>8}"
 )
-print(f"{'always great':>20} | {majority:>9.3f} | {0:>9} | {0:>7} | {0:>5}")
+print(f"{'always great':>20} | {majority:>9.3f} | {0:>9} | {0:>7} | {0:>8} | {0:>8}")
 for name, (acc, parameters, seconds, mib) in rows.items():
     memory = "n/a" if mib is None else f"{mib:.0f}"
+    adam = 2 * 4 * parameters / 1024  # two float32 moments per trainable number
     print(
-        f"{name:>20} | {acc:>9.3f} | {parameters:>9,} | {seconds:>7.1f} | {memory:>5}"
+        f"{name:>20} | {acc:>9.3f} | {parameters:>9,} | {seconds:>7.1f} | "
+        f"{memory:>8} | {adam:>8.1f}"
     )
 print("frozen weights that moved:", {m: len(p) for m, p in frozen_moved.items()})
 
