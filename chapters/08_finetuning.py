@@ -67,6 +67,7 @@ ADDED_LEARNING_RATE = 1e-2  # a few new weights from scratch: larger steps
 PAIR_WORDS = 32  # longest verse kept, in words (both translations)
 PAIR_TOKENS = 48  # words and punctuation
 PAIR_BATCH = 128  # in-batch negatives: each verse against 127 others
+CONTRASTIVE_PAIRS = args.pick(quick=2_048, default=None)  # None: every training pair
 CONTRASTIVE_EPOCHS = args.pick(quick=1, default=1, full=4)
 RETRIEVAL_VERSES = args.pick(quick=200, default=1_000)
 KJV_BLOCK = 10_000  # in every ten blocks of characters the 10th is held out (ch. 3, 5)
@@ -81,6 +82,8 @@ PREFERENCE_BATCH = 16
 DPO_BETA, DPO_LEARNING_RATE = 0.5, 2e-4
 PPO_KL, PPO_LEARNING_RATE = 0.05, 5e-4
 KL_BOUND = 5.0  # nats per sample of 32 characters
+# --quick tunes two methods (the tests tune every one on every backend)
+TUNED = args.pick(quick=("full", "lora"), default=finetune.METHODS)
 SIZES = {  # the added layers
     "lora_rank": 4,
     "lora_alpha": 8.0,
@@ -265,7 +268,7 @@ rows = {}  # name -> (test accuracy, trainable parameters, seconds, MiB)
 untuned = finetune.tuned_classifier(mlm.encoder, "full")
 rows["untuned"] = (accuracy(untuned, x_test, y_test), 0, 0.0, 0.0)
 frozen_moved = {}
-for method in finetune.METHODS:
+for method in TUNED:
     runtime.set_seed(args.seed)
     model = finetune.tuned_classifier(mlm.encoder, method, **SIZES)
     before = finetune.frozen_values(model)
@@ -318,7 +321,7 @@ print(
 )
 print(f"{'always great':>20} | {majority:>9.3f} | {0:>9} | {0:>7} | {0:>8} | {0:>8}")
 for name, (acc, parameters, seconds, mib) in rows.items():
-    memory = "n/a" if mib is None else f"{mib:.0f}"
+    memory = "n/a" if mib is None else f"{max(mib, 0.0):.0f}"
     adam = 2 * 4 * parameters / 1024  # two float32 moments per trainable number
     print(
         f"{name:>20} | {acc:>9.3f} | {parameters:>9,} | {seconds:>7.1f} | "
@@ -363,7 +366,7 @@ runtime.show(figure, "accuracy_vs_parameters")
 # not have moved.
 
 full_accuracy, full_parameters = rows["full"][0], rows["full"][1]
-for method in finetune.METHODS:
+for method in TUNED:
     runtime.check_bar(
         f"{method}: accuracy - untuned accuracy",
         rows[method][0] - rows["untuned"][0],
@@ -381,7 +384,7 @@ print(
 )
 print(
     "methods above always answering 'great': "
-    + ", ".join(m for m in finetune.METHODS if rows[m][0] > majority)
+    + ", ".join(m for m in TUNED if rows[m][0] > majority)
 )
 runtime.check_bar(
     "frozen weights that moved, all methods",
@@ -504,8 +507,12 @@ runtime.check_bar(
 pairs = data.load("bible_pairs", split="train", max_words=PAIR_WORDS)
 held_out_pairs = data.load("bible_pairs", split="test", max_words=PAIR_WORDS)
 verse_words = text.WordTokenizer(pairs.sources + pairs.targets)
-first = verse_words.encode_batch(pairs.sources, maxlen=PAIR_TOKENS)[0]
-second = verse_words.encode_batch(pairs.targets, maxlen=PAIR_TOKENS)[0]
+first = verse_words.encode_batch(pairs.sources, maxlen=PAIR_TOKENS)[0][
+    :CONTRASTIVE_PAIRS
+]
+second = verse_words.encode_batch(pairs.targets, maxlen=PAIR_TOKENS)[0][
+    :CONTRASTIVE_PAIRS
+]
 pick = np.sort(
     np.random.default_rng(args.seed).choice(
         len(held_out_pairs), size=RETRIEVAL_VERSES, replace=False
@@ -558,7 +565,7 @@ recall = {
     ),  # the mean of the two cosines
 }
 print(
-    f"{len(first):,} training pairs, {len(verse_words):,} words; {steps} steps in "
+    f"{len(first):,} training pairs used, {len(verse_words):,} words; {steps} steps in "
     f"{contrastive_seconds:.1f} s"
 )
 print(f"KJV -> BBE among {RETRIEVAL_VERSES:,} held-out verses:")
