@@ -103,12 +103,12 @@ def to_numpy(tensor):
 #
 # Deck ``003_…`` sorts how a language model is made into three stages. The
 # table lists each method with what it adds to a pre-trained Transformer and
-# what it trains; the sections below run them in this order.
+# what it trains; the sections below run every one of them.
 
 taxonomy = [
     ("pre-training", "masked LM (BERT)", "restore hidden words from both sides"),
-    ("pre-training", "causal LM (GPT)", "predict the next character"),
     ("pre-training", "contrastive", "pull translations of a verse together"),
+    ("pre-training", "causal LM (GPT)", "predict the next character"),
     ("tuning", "full", "every weight"),
     ("tuning", "linear probe", "the head only"),
     ("tuning", "adapters", "a bottleneck after each sub-layer (+ head)"),
@@ -358,7 +358,7 @@ runtime.show(figure, "accuracy_vs_parameters")
 # cost are what this page can show on a laptop, and ``--full`` pre-trains
 # longer.
 #
-# The bars. The issue asks that every method beat the untuned model (the
+# The bars set for this chapter ask that every method beat the untuned model (the
 # pre-trained encoder with its new, untrained head) and that LoRA reach 95%
 # of full tuning's accuracy with at most 5% of its trainable parameters. The
 # first and the parameter share are enforced; the 95% is printed with its
@@ -379,7 +379,7 @@ runtime.check_bar(
 )
 lora_share = rows["lora"][0] / full_accuracy
 print(
-    f"issue's bar, LoRA accuracy / full accuracy >= 0.95: {lora_share:.3f}, "
+    f"stated bar, LoRA accuracy / full accuracy >= 0.95: {lora_share:.3f}, "
     + ("holds" if lora_share >= 0.95 else "not met at this budget")
 )
 print(
@@ -482,7 +482,7 @@ runtime.check_bar(
 )
 
 # %%
-# Pre-training 3: contrastive, a sentence encoder from parallel verses
+# Pre-training 2: contrastive, a sentence encoder from parallel verses
 # --------------------------------------------------------------------
 #
 # A contrastive objective needs no labels either, only pairs that mean the
@@ -586,7 +586,7 @@ runtime.check_bar(
     needs_training=True,
 )
 print(
-    "issue's bar, encoder alone above the bag of words: "
+    "stated bar, encoder alone well above the bag of words: "
     + (
         "holds"
         if recall["sentence encoder"] > recall["bag of words (TF-IDF)"]
@@ -596,7 +596,7 @@ print(
 
 # %%
 # **What the numbers say.** The encoder is far above a random ranking, but
-# the issue's bar, the encoder *alone* well above the bag of words, does not
+# the stated bar, the encoder *alone* well above the bag of words, does not
 # hold at this budget (one pass over the pairs): the two translations share
 # most of their words and all their names, and more than a quarter of the
 # held-out verses hold a name never seen in training, which the bag of words
@@ -607,7 +607,7 @@ print(
 # similarities) beats either: that is the bar the chapter enforces.
 
 # %%
-# Pre-training 2: a causal language model
+# Pre-training 3: a causal language model
 # ---------------------------------------
 #
 # Chapter 5's character GPT, pre-trained on the KJV by next-character
