@@ -250,8 +250,9 @@ class TransformerDecoderBlock(_Block):
         num_heads: int >= 1. Attention heads.
         cross_attention: bool. Whether the block attends to an encoder's
             outputs (encoder-decoder) or not (decoder-only). Defaults to `False`.
-        dropout, activation, layer_norm_epsilon, normalize_first, lora_rank,
-            lora_alpha, adapter_dim, prefix_length: as in
+        dropout, activation, layer_norm_epsilon, normalize_first: as in
+            :class:`TransformerEncoderBlock`.
+        lora_rank, lora_alpha, adapter_dim, prefix_length: as in
             :class:`TransformerEncoderBlock` (LoRA also in the cross-attention).
         **kwargs: passed to ``keras.layers.Layer``.
 
