@@ -15,10 +15,14 @@ frozen.
 import keras
 from keras import ops
 
+from companion import transformer
 from companion.checks import check_int, check_rank
 from companion.finetune.methods import check_method, copy_pretrained, freeze, method_options
-from companion.transformer import TransformerEncoder
-from companion.transformer.models import _STACK_OPTIONS
+
+
+def _stack_options():
+    """The encoder's own options, as the Transformer models take them."""
+    return transformer.models._STACK_OPTIONS
 
 
 def masked_mean(hidden, real):
@@ -76,11 +80,11 @@ class TextClassifier(keras.Model):
     """
 
     def __init__(self, vocabulary_size, sequence_length, num_classes=1, tuning="full", **options):
-        stack_options = {k: options.pop(k) for k in _STACK_OPTIONS if k in options}
+        stack_options = {k: options.pop(k) for k in _stack_options() if k in options}
         super().__init__(**options)
         self.num_classes = check_int("num_classes", num_classes, minimum=1)
         self.tuning = check_method(tuning)
-        self.encoder = TransformerEncoder(
+        self.encoder = transformer.TransformerEncoder(
             vocabulary_size,
             sequence_length,
             dtype=self.dtype_policy,
@@ -105,7 +109,7 @@ class TextClassifier(keras.Model):
                 "sequence_length": self.encoder.sequence_length,
                 "num_classes": self.num_classes,
                 "tuning": self.tuning,
-                **{key: encoder[key] for key in _STACK_OPTIONS},
+                **{key: encoder[key] for key in _stack_options()},
             }
         )
         return config

@@ -30,6 +30,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from companion import transformer
 from companion.checks import (
     as_numeric_array,
     check_bool,
@@ -42,7 +43,6 @@ from companion.checks import (
 )
 from companion.finetune.classifier import masked_mean
 from companion.text.encoding import bag_of_words
-from companion.transformer.stacks import TransformerEncoder
 
 _ENCODER_OPTIONS = (
     "hidden_dim",
@@ -161,7 +161,7 @@ class SentenceEncoder(keras.Model):
     def __init__(self, vocabulary_size, sequence_length, output_dim=None, **options):
         encoder_options = {k: options.pop(k) for k in _ENCODER_OPTIONS if k in options}
         super().__init__(**options)
-        self.encoder = TransformerEncoder(
+        self.encoder = transformer.TransformerEncoder(
             vocabulary_size,
             sequence_length,
             dtype=self.dtype_policy,

@@ -22,8 +22,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from companion import transformer
 from companion.checks import check_choice, check_int
-from companion.transformer import LoRADense, is_tuning_variable
 
 METHODS = ("full", "linear_probe", "adapter", "lora", "prefix", "prompt")
 """The tuning methods, from most to fewest trained weights (roughly)."""
@@ -118,7 +118,7 @@ def _relative_paths(layer, skip_tuning):
     """``{path below layer: variable}`` for every variable of ``layer``."""
     found = {}
     for variable in layer.weights:
-        if skip_tuning and is_tuning_variable(variable):
+        if skip_tuning and transformer.is_tuning_variable(variable):
             continue
         parts = variable.path.split("/")
         below = parts[parts.index(layer.name) + 1 :] if layer.name in parts else parts
@@ -189,7 +189,7 @@ def merge_lora(model):
     kernels = {
         id(layer.kernel): layer.merged_kernel()
         for layer in model._flatten_layers()
-        if isinstance(layer, LoRADense)
+        if isinstance(layer, transformer.LoRADense)
     }
     source = _relative_paths(model, skip_tuning=True)
     for path, variable in _relative_paths(merged, skip_tuning=True).items():

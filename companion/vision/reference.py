@@ -11,7 +11,7 @@ attention kernels' reshape (:func:`companion.transformer.mha_weights_from_keras`
 import numpy as np
 from keras import ops
 
-from companion.transformer import mha_weights_from_keras
+from companion import transformer
 from companion.vision.vit import VisionTransformer
 
 
@@ -62,7 +62,7 @@ def vit_weights_from_keras_hub(ours, backbone):
     _copy([ours.class_token.token], [embedding.class_token])
     _copy([ours.position_embedding.positions], [embedding.position_embedding.embeddings])
     for block, theirs in zip(ours.blocks, encoder.encoder_layers, strict=True):
-        mha_weights_from_keras(block.self_attention, theirs.mha)
+        transformer.mha_weights_from_keras(block.self_attention, theirs.mha)
         _copy(block.self_attention_norm.weights, theirs.layer_norm_1.weights)
         _copy(block.feedforward_norm.weights, theirs.layer_norm_2.weights)
         _copy(block.feedforward_intermediate.weights, theirs.mlp.dense_1.weights)

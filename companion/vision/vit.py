@@ -19,8 +19,8 @@ keras-hub's ``ViTBackbone`` (:func:`vit_weights_from_keras_hub`).
 
 import keras
 
+from companion import transformer
 from companion.checks import check_float, check_int, check_rank
-from companion.transformer import TransformerEncoderBlock
 from companion.vision.patches import PatchEmbedding, check_image_shape
 from companion.vision.tokens import ClassToken, GridPositionEmbedding
 
@@ -114,7 +114,7 @@ class VisionTransformer(keras.Model):
         )
         self.token_dropout = keras.layers.Dropout(self.dropout, dtype=policy, name="dropout")
         self.blocks = [
-            TransformerEncoderBlock(
+            transformer.TransformerEncoderBlock(
                 self.mlp_dim,
                 self.num_heads,
                 dropout=self.dropout,
