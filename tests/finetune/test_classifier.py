@@ -31,9 +31,7 @@ def test_classifier_keeps_its_outputs_and_its_tuning_when_reloaded(rng, tmp_path
     assert logits.shape == (2, 3)
     restored = check_save_and_load(model, ids, tmp_path, atol=1e-5)
     assert restored.tuning == "adapter"
-    assert {v.path for v in restored.trainable_weights} == {
-        v.path for v in model.trainable_weights
-    }
+    assert {v.path for v in restored.trainable_weights} == {v.path for v in model.trainable_weights}
     assert all("adapter" in v.path or "head" in v.path for v in restored.trainable_weights)
 
 
