@@ -716,6 +716,12 @@ def samples(sampler):
     return [chars.decode(row[PROMPT:]) for row in sampler.predict(shown, verbose=0)]
 
 
+def _any_pair(rollouts):
+    """Whether some prompt's samples differ in reward (DPO needs a pair)."""
+    rewards, groups = rollouts["rewards"], rollouts["prompt_index"]
+    return any(np.ptp(rewards[groups == g]) > 0 for g in np.unique(groups))
+
+
 def tune_preferences(method):
     gpt.set_weights(pretrained_weights)
     sampler = decoding.Generator(gpt, "sample", max_length=CONTEXT, seed=args.seed + 1)
@@ -733,6 +739,9 @@ def tune_preferences(method):
         rollouts, _ = finetune.sample_rollouts(
             sampler, reference, prompts, reward, SAMPLES
         )
+        if method == "DPO" and not _any_pair(rollouts):
+            history.append(held_out(sampler))  # all samples scored alike: no pair
+            continue
         if method == "DPO":
             batch = finetune.preference_pairs(rollouts)
             keep = len(batch["chosen"]) // PREFERENCE_BATCH * PREFERENCE_BATCH
