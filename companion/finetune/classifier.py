@@ -137,16 +137,7 @@ def tuned_classifier(encoder, method, num_classes=1, **sizes):
     options = {
         key: value
         for key, value in encoder.get_config().items()
-        if key
-        in (
-            "hidden_dim",
-            "num_layers",
-            "num_heads",
-            "intermediate_dim",
-            "dropout",
-            "normalize_first",
-            "positions",
-        )
+        if key in transformer.models._ARCHITECTURE_OPTIONS
     }
     model = TextClassifier(
         encoder.vocabulary_size,

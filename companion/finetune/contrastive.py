@@ -44,15 +44,6 @@ from companion.checks import (
 from companion.finetune.classifier import masked_mean
 from companion.text.encoding import bag_of_words
 
-_ENCODER_OPTIONS = (
-    "hidden_dim",
-    "num_layers",
-    "num_heads",
-    "intermediate_dim",
-    "dropout",
-    "normalize_first",
-    "positions",
-)
 _EPSILON = 1e-12  # squared norms below this count as zero: a zero vector stays zero
 
 
@@ -159,7 +150,9 @@ class SentenceEncoder(keras.Model):
     """
 
     def __init__(self, vocabulary_size, sequence_length, output_dim=None, **options):
-        encoder_options = {k: options.pop(k) for k in _ENCODER_OPTIONS if k in options}
+        encoder_options = {
+            k: options.pop(k) for k in transformer.models._ARCHITECTURE_OPTIONS if k in options
+        }
         super().__init__(**options)
         self.encoder = transformer.TransformerEncoder(
             vocabulary_size,
@@ -190,7 +183,7 @@ class SentenceEncoder(keras.Model):
                 "vocabulary_size": self.encoder.vocabulary_size,
                 "sequence_length": self.encoder.sequence_length,
                 "output_dim": self.output_dim,
-                **{key: encoder[key] for key in _ENCODER_OPTIONS},
+                **{key: encoder[key] for key in transformer.models._ARCHITECTURE_OPTIONS},
             }
         )
         return config

@@ -20,7 +20,7 @@ from companion.transformer.blocks import TransformerDecoderBlock
 from companion.transformer.positional import SinusoidalPositionEncoding
 from companion.transformer.stacks import TransformerDecoder, TransformerEncoder
 
-_STACK_OPTIONS = (
+_ARCHITECTURE_OPTIONS = (  # the stack's shape; a tuned copy keeps these
     "hidden_dim",
     "num_layers",
     "num_heads",
@@ -28,6 +28,8 @@ _STACK_OPTIONS = (
     "dropout",
     "normalize_first",
     "positions",
+)
+_STACK_OPTIONS = _ARCHITECTURE_OPTIONS + (
     "lora_rank",
     "lora_alpha",
     "adapter_dim",
