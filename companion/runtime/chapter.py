@@ -11,11 +11,16 @@ and reads its sizes from the chosen scale, for example
 ``EPOCHS = args.pick(quick=1, default=30, full=60)``. The command line is::
 
     python chapters/NN_name.py [--backend B] [--quick | --full] [--outdir DIR] [--seed S]
+        [--devices N [--model-parallel M]] [--precision P]
 
 * ``--quick`` runs the whole chapter at toy size (a smoke test: quality bars
   that need real training are reported, not enforced; XLA compiles with its
   cheapest optimisation);
 * ``--full`` trains at real scale;
+* ``--devices N --model-parallel M`` trains on ``N`` devices with
+  ``keras.distribution`` (JAX only; ``M > 1`` splits the Transformer blocks,
+  see :mod:`companion.scaling`); ``--precision mixed_bfloat16`` computes in
+  half precision;
 * ``--outdir DIR`` saves every figure as ``DIR/NN_name-<figure>.png`` and the
   chapter's checked numbers as ``DIR/NN_name.json``.
 
@@ -34,6 +39,7 @@ import sys
 import time
 
 from companion.runtime.backends import BACKENDS, compile_cheaply, select_backend
+from companion.scaling.precision import PRECISIONS
 
 SCALES = ("quick", "default", "full")
 
@@ -112,7 +118,48 @@ def _parser(description):
         "--outdir", default=None, help="save every figure (PNG) and the checked numbers (JSON) here"
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed. Defaults to 0.")
+    scaling = parser.add_argument_group("scaling out (chapter 9)")
+    scaling.add_argument(
+        "--devices",
+        type=int,
+        default=1,
+        help="train on N devices with keras.distribution (JAX only; on a CPU, N simulated ones)",
+    )
+    scaling.add_argument(
+        "--model-parallel",
+        type=int,
+        default=1,
+        metavar="M",
+        help="split each Transformer block over M of the devices (ModelParallel). Defaults to 1.",
+    )
+    scaling.add_argument(
+        "--precision",
+        default="float32",
+        choices=PRECISIONS,
+        help="Keras dtype policy for every layer. Defaults to float32.",
+    )
     return parser
+
+
+def _scale_out(parser, namespace):
+    """Applies ``--devices``, ``--model-parallel`` and ``--precision`` (imports Keras if used)."""
+    from companion import scaling
+
+    distributed = namespace.devices != 1 or namespace.model_parallel != 1
+    if not distributed and namespace.precision == "float32":
+        return
+    try:
+        if distributed:
+            scaling.check_parallelism(namespace.devices, namespace.model_parallel)
+            scaling.request_devices(namespace.devices, namespace.backend)
+        import keras
+
+        if distributed:
+            distribution = scaling.make_distribution(namespace.devices, namespace.model_parallel)
+            keras.distribution.set_distribution(distribution)
+        scaling.set_precision(namespace.precision)
+    except (TypeError, ValueError) as error:
+        parser.error(str(error))
 
 
 def parse_args(description, argv=None):
@@ -127,17 +174,20 @@ def parse_args(description, argv=None):
     Returns:
         A :class:`ChapterArgs` with ``backend`` (str), ``scale`` (``"quick"``,
         ``"default"`` or ``"full"``, also as the flags ``quick`` and
-        ``full``), ``outdir`` (pathlib.Path or None), ``seed`` (int) and
+        ``full``), ``outdir`` (pathlib.Path or None), ``seed`` (int),
+        ``devices`` and ``model_parallel`` (int; more than one device sets a
+        ``keras.distribution``, JAX only), ``precision`` (the dtype policy)
+        and
         ``verbose`` (the ``verbose`` to give ``fit``: 0 in the book, a
         progress bar in a terminal, one line per epoch otherwise).
     """
-    namespace = _parser(description).parse_args(
-        sys.argv[1:] if argv is None else argv, namespace=ChapterArgs()
-    )
+    parser = _parser(description)
+    namespace = parser.parse_args(sys.argv[1:] if argv is None else argv, namespace=ChapterArgs())
     namespace.scale = "quick" if namespace.quick else ("full" if namespace.full else "default")
     if namespace.quick and "keras" not in sys.modules:
         compile_cheaply()  # toy models: compiling costs more than running
     namespace.backend = select_backend(namespace.backend)
+    _scale_out(parser, namespace)
     if namespace.outdir is not None:
         namespace.outdir = pathlib.Path(namespace.outdir)
         namespace.outdir.mkdir(parents=True, exist_ok=True)

@@ -52,8 +52,23 @@ def run_report(start_time=None):
     return (
         f"Ran with backend {backend} on Python {platform.python_version()} "
         f"({platform.machine()}, {available_cores()} CPU cores, {_threads(backend)} threads, "
-        f"load average {load}); {versions}; scale {RUN.scale}; wall time {elapsed:.1f} s."
+        f"load average {load}); {versions}; scale {RUN.scale}{_scaling(keras)}; "
+        f"wall time {elapsed:.1f} s."
     )
+
+
+def _scaling(keras):
+    """``", <distribution>, <policy>"`` when a run is distributed or in mixed precision."""
+    if keras is None:
+        return ""
+    parts = []
+    distribution = keras.distribution.distribution()
+    if distribution is not None:
+        mesh = distribution.device_mesh
+        parts.append(f"{type(distribution).__name__} on a {mesh.shape} mesh {mesh.axis_names}")
+    if keras.config.dtype_policy().name != "float32":
+        parts.append(f"dtype policy {keras.config.dtype_policy().name}")
+    return "".join(f", {part}" for part in parts)
 
 
 def report(start_time=None):
