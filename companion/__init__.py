@@ -36,6 +36,9 @@ Layers and models (Keras, every backend):
 - :mod:`companion.finetune`: pre-training and tuning (chapter 8): full,
   linear probe, adapters, LoRA, prefix and prompt tuning; contrastive
   pre-training; DPO and PPO.
+- :mod:`companion.scaling`: data and model parallel training with
+  ``keras.distribution`` (JAX), simulated devices, the Transformer layout,
+  mixed precision (chapter 9).
 - :mod:`companion.training`: gradients without backend code, a stopping rule.
 - :mod:`companion.plotting`: small matplotlib helpers for the chapters.
 
@@ -77,6 +80,7 @@ _SUBPACKAGES = (
     "decoding",
     "vision",
     "finetune",
+    "scaling",
     "training",
     "plotting",
 )

@@ -39,7 +39,6 @@ import sys
 import time
 
 from companion.runtime.backends import BACKENDS, compile_cheaply, select_backend
-from companion.scaling.precision import PRECISIONS
 
 SCALES = ("quick", "default", "full")
 
@@ -100,6 +99,8 @@ class ChapterArgs(argparse.Namespace):
 
 
 def _parser(description):
+    from companion.scaling.precision import PRECISIONS  # scaling builds on runtime, not back
+
     lines = (description or "").strip().splitlines()
     parser = argparse.ArgumentParser(description=lines[0] if lines else None)
     parser.add_argument(

@@ -10,7 +10,9 @@
 * :mod:`~companion.scaling.agreement`: :func:`train_step_agreement`, one
   step on one device against the same step distributed;
 * :mod:`~companion.scaling.precision`: :data:`PRECISIONS` and
-  :func:`set_precision` (``mixed_float16``, ``mixed_bfloat16``).
+  :func:`set_precision` (``mixed_float16``, ``mixed_bfloat16``);
+* :mod:`~companion.scaling.simulate`: :func:`run_simulated`, a character
+  GPT on several simulated CPU devices in a fresh JAX process.
 
 Only JAX implements ``keras.distribution``; the other backends get a clear
 error. Nothing here imports Keras at import time.
@@ -32,9 +34,11 @@ from companion.scaling.layouts import (
     transformer_layout_map,
 )
 from companion.scaling.precision import PRECISIONS, set_precision
+from companion.scaling.simulate import SIMULATED_GPT, run_simulated
 
 __all__ = [
     "PRECISIONS",
+    "SIMULATED_GPT",
     "TOLERANCE",
     "TRANSFORMER_LAYOUT",
     "check_distribution_backend",
@@ -43,6 +47,7 @@ __all__ = [
     "device_mesh",
     "make_distribution",
     "request_devices",
+    "run_simulated",
     "set_precision",
     "shardings",
     "simulated_device_flags",

@@ -66,13 +66,15 @@ def simulated_device_flags(flags, devices):
     return " ".join([*kept, f"{DEVICE_COUNT_FLAG}={devices}"])
 
 
-def _jax_started():
-    """Whether JAX has created its devices (after which their number is fixed)."""
-    if "jax" not in sys.modules:
-        return False
-    from jax._src import xla_bridge
+def _started_devices():
+    """``(count, platform)`` of JAX's devices, or `None` while JAX has not created them.
 
-    return xla_bridge.backends_are_initialized()
+    Read from the modules already loaded, so that nothing here starts JAX.
+    """
+    bridge = sys.modules.get("jax._src.xla_bridge")
+    if bridge is None or not bridge.backends_are_initialized():
+        return None
+    return len(bridge.devices()), bridge.default_backend()
 
 
 def request_devices(devices, backend):
@@ -91,13 +93,13 @@ def request_devices(devices, backend):
     """
     devices, _ = check_parallelism(devices)
     check_distribution_backend(backend)
-    if _jax_started():
-        import jax
-
-        if jax.device_count() < devices and jax.default_backend() == "cpu":
+    started = _started_devices()
+    if started is not None:
+        count, platform = started
+        if count < devices and platform == "cpu":
             raise ValueError(
                 f"devices={devices} CPU devices were requested but JAX has already started "
-                f"with {jax.device_count()}; set the devices before the first import of keras "
+                f"with {count}; set the devices before the first import of keras "
                 f"or jax (XLA_FLAGS={DEVICE_COUNT_FLAG}={devices})"
             )
         return

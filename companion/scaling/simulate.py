@@ -27,7 +27,7 @@ import numpy as np
 from companion.checks import check_int
 from companion.scaling.devices import simulated_device_flags
 
-GPT_SHAPE = {"hidden_dim": 32, "num_heads": 4, "num_layers": 2, "intermediate_dim": 64}
+SIMULATED_GPT = {"hidden_dim": 32, "num_heads": 4, "num_layers": 2, "intermediate_dim": 64}
 
 
 def _gpt_builder(vocabulary_size, context, shape):
@@ -109,14 +109,14 @@ def main(argv=None):
     import keras
 
     layouts = [tuple(int(n) for n in text.split(":")) for text in args.layouts]
-    build_model = _gpt_builder(args.vocabulary_size, args.context, GPT_SHAPE)
+    build_model = _gpt_builder(args.vocabulary_size, args.context, SIMULATED_GPT)
     rng = np.random.default_rng(0)
     if args.ids is None:
         ids = rng.integers(0, args.vocabulary_size, 4096).astype("int32")
     else:
         ids = np.load(args.ids).astype("int32")
     x, y = _windows(ids, args.context, args.batch, max(args.steps, 1), seed=0)
-    report = {"gpt": GPT_SHAPE, "training": {}}
+    report = {"gpt": SIMULATED_GPT, "training": {}}
     report["layouts"] = _layout_reports(layouts, build_model, x[: args.batch], y[: args.batch])
     if args.steps:
         report["training"]["1 device"] = _train(build_model, x, y, args.batch, args.learning_rate)
