@@ -5,6 +5,7 @@ Usage::
     python -m benchmarks                      # every benchmark, every backend
     python -m benchmarks --backends jax torch --filter recurrent
     python -m benchmarks --output benchmarks/results/recurrent.md
+    python -m benchmarks --device gpu         # the GPU benchmarks, into RESULTS.md
 
 One worker process per backend stays alive for the whole run (the backend is
 fixed when Keras is imported); the driver sends them one benchmark at a time,
@@ -19,6 +20,18 @@ when the row was measured (flagged when it exceeds the cores: the numbers are
 then not trustworthy) and the backend's thread count; then, for the variants
 that run in the backend, the spread across backends (slowest / fastest)
 against its goal.
+
+``--device gpu`` runs the GPU benchmarks instead (:mod:`benchmarks.gpu`): per
+backend, each in its own process, a training step of the recurrent layers
+with whether Keras took its cuDNN path (checked in the run), causal
+``keras.ops.dot_product_attention`` at T = 512 to 4096 with and without flash
+attention (the error as the result where flash is not supported), and the
+companion's GPT training step in ``mixed_bfloat16`` with its model-FLOPs
+utilisation (``--peak-tflops`` for a GPU the table does not know). It
+replaces the "GPU benchmarks" section of ``--results`` (default
+``benchmarks/RESULTS.md``) and prints it; ``--backends``, ``--filter``
+(``recurrent``, ``attention`` or ``gpt``) and ``--repeat`` apply. On a
+machine without an NVIDIA GPU it says so, measures nothing and exits 0.
 """
 
 import argparse
@@ -182,7 +195,29 @@ def main(argv=None):
     parser.add_argument("--filter", default="", help="only groups or modules containing this")
     parser.add_argument("--repeat", type=int, default=7, help="timed samples per benchmark")
     parser.add_argument("--output", default=os.path.join("benchmarks", "results", "latest.md"))
+    parser.add_argument(
+        "--device",
+        choices=("cpu", "gpu"),
+        default="cpu",
+        help="gpu: the GPU benchmarks, into the section of --results (see above)",
+    )
+    parser.add_argument(
+        "--results",
+        default=os.path.join("benchmarks", "RESULTS.md"),
+        help="--device gpu: the file whose GPU section is replaced",
+    )
+    parser.add_argument(
+        "--peak-tflops",
+        type=float,
+        default=None,
+        help="--device gpu: the GPU's peak dense bfloat16 TFLOP/s, for the MFU",
+    )
     args = parser.parse_args(argv)
+    if args.device == "gpu":
+        from benchmarks import gpu
+
+        gpu.main(args)
+        return
 
     listing = list_benchmarks(args.backends[0], args.filter)
     cores = available_cores()
