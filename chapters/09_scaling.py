@@ -50,7 +50,9 @@ LAYOUTS = [
 SIMULATED_STEPS = args.pick(quick=10, default=150, full=600)  # per layout
 SIMULATED_BATCH = 16  # windows per step, split over the data-parallel devices
 CONTEXT = 64  # characters a GPT window holds (chapter 5)
-GPT_WIDTH, GPT_HEADS, GPT_LAYERS = 64, 4, 2  # chapter 5's default char-GPT
+GPT_HEADS = 4  # chapter 5's char-GPT
+GPT_WIDTH = args.pick(quick=32, default=64)
+GPT_LAYERS = args.pick(quick=1, default=2)
 GPT_BATCH = 16
 GPT_STEPS = args.pick(quick=20, default=450, full=2_000)  # chapter 5's budget
 GPT_LEARNING_RATE = 3e-3
@@ -341,16 +343,18 @@ for run in precision_runs[1:]:
 # --------
 #
 # * **Recurrent layers.** ``keras.layers.LSTM`` and ``GRU`` call NVIDIA's
-#   fused cuDNN kernel on TensorFlow and torch when their arguments allow it
-#   (tanh and sigmoid activations, no recurrent dropout, not unrolled,
-#   biases, ``reset_after=True`` for the GRU); the JAX backend has no cuDNN
-#   path and scans the cell. Our from-scratch cells (chapter 2) always scan:
-#   they are for reading, Keras's are for speed.
+#   fused cuDNN kernel when their arguments allow it (tanh and sigmoid
+#   activations, not unrolled, biases; ``reset_after=True`` for the GRU):
+#   both layers on TensorFlow and torch, only the LSTM on JAX (through
+#   ``jax.experimental.rnn``), and on JAX and torch only without a mask.
+#   Otherwise they scan the cell step by step. Our from-scratch cells
+#   (chapter 2) always scan: they are for reading, Keras's are for speed.
 # * **Attention.** ``keras.ops.dot_product_attention`` can run a *flash*
 #   kernel that never writes the :math:`T \times T` score matrix to memory
 #   (Dao et al. 2022): on JAX through cuDNN, on torch through
-#   ``scaled_dot_product_attention``; ``keras.config.enable_flash_attention()``
-#   turns it on globally, and it needs half precision and a recent GPU.
+#   ``scaled_dot_product_attention``, on TensorFlow not at all;
+#   ``keras.config.enable_flash_attention()`` turns it on globally, and it
+#   needs half precision and a recent GPU.
 #   Our :class:`~companion.transformer.MultiHeadAttention` spells the
 #   softmax out, to be read against the course's equations.
 # * **Benchmarks.** ``python -m benchmarks --device gpu`` measures the

@@ -68,8 +68,9 @@ def train_step_agreement(build_model, inputs, targets, distributions, learning_r
         ``loss_distributed`` (float), ``weight_difference`` (the largest
         absolute difference between the two models' weights after the
         step), ``weight_change`` (the largest change the step made on one
-        device, to show that it did something), and ``model`` (the
-        distributed model).
+        device, to show that it did something), ``model`` (the distributed
+        model) and ``single_model`` (the one-device model, the same for
+        every distribution); both are compiled and can train on.
     """
     inputs, targets = np.asarray(inputs), np.asarray(targets)
     check_int("batch", inputs.shape[0], minimum=1)
@@ -91,6 +92,7 @@ def train_step_agreement(build_model, inputs, targets, distributions, learning_r
                 "weight_difference": _largest_difference(after_single, model.get_weights()),
                 "weight_change": _largest_difference(after_single, start),
                 "model": model,
+                "single_model": single,
             }
         )
     return reports

@@ -9,13 +9,15 @@ runs Keras on one device (a test session, the book build) cannot use four.
 1. takes one training step on one device and the same step distributed,
    from the same weights (:func:`~companion.scaling.agreement.train_step_agreement`);
 2. records every variable's sharding (:func:`~companion.scaling.devices.shardings`);
-3. optionally trains for a few hundred steps on a file of token ids, on
-   one device and distributed, recording the losses and the time.
+3. optionally trains on, the one-device model and each distributed one,
+   for a few hundred steps on a file of token ids, recording the losses
+   and the time.
 
 It prints one JSON object, which :func:`run_simulated` returns as a dict.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -43,42 +45,34 @@ def _windows(ids, context, batch, steps, seed):
     return windows[:, :-1], windows[:, 1:]
 
 
-def _train(build_model, x, y, batch, learning_rate):
-    """Trains a new model on ``x, y`` for one epoch; returns its losses per step and seconds."""
-    import keras
+def _train_on(model, distribution, x, y, batch):
+    """Trains ``model`` on the batches of ``x, y`` after the first; its losses and seconds.
 
-    keras.utils.set_random_seed(0)
-    model = build_model()
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-    )
+    The model has taken its first step (and compiled it) in the agreement
+    check, so the clock measures training only. Under a distribution, the
+    steps run in its scope, which splits each batch across the devices.
+    """
+    scope = distribution.scope() if distribution is not None else contextlib.nullcontext()
     losses = []
-    model.fit(x[:batch], y[:batch], batch_size=batch, epochs=1, verbose=0)  # compile first
     start = time.perf_counter()
-    for first in range(0, len(x), batch):
-        losses.append(
-            float(model.train_on_batch(x[first : first + batch], y[first : first + batch]))
-        )
+    with scope:
+        for first in range(batch, len(x), batch):
+            batch_x, batch_y = x[first : first + batch], y[first : first + batch]
+            losses.append(float(model.train_on_batch(batch_x, batch_y)))  # (B, T) each
     return losses, time.perf_counter() - start
 
 
-def _layout_reports(layouts, build_model, x, y):
+def _layout_reports(layouts, distributions, agreements, x):
     import keras
 
-    from companion.scaling.agreement import train_step_agreement
-    from companion.scaling.devices import make_distribution, shardings
+    from companion.scaling.devices import shardings
 
-    distributions = [make_distribution(d, m) for d, m in layouts]
     reports = []
     for (devices, model_parallel), distribution, agreement in zip(
-        layouts,
-        distributions,
-        train_step_agreement(build_model, x, y, distributions),
-        strict=True,
+        layouts, distributions, agreements, strict=True
     ):
-        model = agreement.pop("model")
         mesh = distribution.device_mesh
+        numbers = {k: v for k, v in agreement.items() if not k.endswith("model")}
         reports.append(
             {
                 "devices": devices,
@@ -88,9 +82,9 @@ def _layout_reports(layouts, build_model, x, y):
                 "axis_names": list(mesh.axis_names),
                 "mesh_devices": [str(d) for d in np.ravel(mesh.devices)],
                 "data_layout": list(distribution.get_data_layout(x.shape).axes),
-                "shardings": shardings(model),
+                "shardings": shardings(agreement["model"]),
                 "backend_devices": [str(d) for d in keras.distribution.list_devices()],
-                **agreement,
+                **numbers,
             }
         )
     return reports
@@ -106,7 +100,9 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=0, help="training steps per layout")
     parser.add_argument("--learning-rate", type=float, default=3e-3)
     args = parser.parse_args(argv)
-    import keras
+
+    from companion.scaling.agreement import train_step_agreement
+    from companion.scaling.devices import make_distribution
 
     layouts = [tuple(int(n) for n in text.split(":")) for text in args.layouts]
     build_model = _gpt_builder(args.vocabulary_size, args.context, SIMULATED_GPT)
@@ -116,17 +112,23 @@ def main(argv=None):
     else:
         ids = np.load(args.ids).astype("int32")
     x, y = _windows(ids, args.context, args.batch, max(args.steps, 1), seed=0)
+    distributions = [make_distribution(d, m) for d, m in layouts]
+    first_x, first_y = x[: args.batch], y[: args.batch]
+    agreements = train_step_agreement(
+        build_model, first_x, first_y, distributions, args.learning_rate
+    )
     report = {"gpt": SIMULATED_GPT, "training": {}}
-    report["layouts"] = _layout_reports(layouts, build_model, x[: args.batch], y[: args.batch])
-    if args.steps:
-        report["training"]["1 device"] = _train(build_model, x, y, args.batch, args.learning_rate)
-        for devices, model_parallel in layouts:
-            from companion.scaling.devices import make_distribution
-
-            with make_distribution(devices, model_parallel).scope():
-                result = _train(build_model, x, y, args.batch, args.learning_rate)
-            report["training"][f"{devices} devices, model parallel {model_parallel}"] = result
-    keras.distribution.set_distribution(None)
+    report["layouts"] = _layout_reports(layouts, distributions, agreements, first_x)
+    if args.steps > 1:  # the first step was the agreement check's; training goes on from it
+        single = agreements[0]["single_model"]
+        losses, seconds = _train_on(single, None, x, y, args.batch)
+        report["training"]["1 device"] = ([agreements[0]["loss_single"], *losses], seconds)
+        for (devices, model_parallel), distribution, agreement in zip(
+            layouts, distributions, agreements, strict=True
+        ):
+            losses, seconds = _train_on(agreement["model"], distribution, x, y, args.batch)
+            name = f"{devices} devices, model parallel {model_parallel}"
+            report["training"][name] = ([agreement["loss_distributed"], *losses], seconds)
     print(json.dumps(report))
 
 
@@ -138,7 +140,8 @@ def run_simulated(layouts, ids=None, vocabulary_size=40, steps=0, batch=16, time
         ids: int array or None. Token ids to train on (saved to a temporary
             file); `None` draws random ids.
         vocabulary_size: int. Ids are below it.
-        steps: int >= 0. Training steps per layout (0: only the one-step proof).
+        steps: int >= 0. Training steps per layout, the proof's step included
+            (0 or 1: only the one-step proof).
         batch: int. Windows per step; a multiple of every layout's data-parallel devices.
         timeout: float. Seconds before the child is stopped.
 
