@@ -66,6 +66,7 @@ def token_log_probs(model, inputs, targets, batch_size=256):
     result = np.zeros(targets.shape, dtype=np.float64)
     for start in range(0, inputs.shape[0], batch_size):
         logits = model.predict_on_batch(inputs[start : start + batch_size])  # (b, T, V)
+        logits = np.asarray(logits, np.float32)  # a mixed-precision model's half logits too
         log_softmax = ops.convert_to_numpy(ops.log_softmax(logits, axis=-1))
         chunk = targets[start : start + batch_size]
         picked = np.take_along_axis(log_softmax, chunk[..., None].astype(np.int64), axis=-1)

@@ -84,7 +84,7 @@ def token_perplexity(logits, targets, mask=None):
             Defaults to `None`.
 
     Returns:
-        A scalar float tensor >= 1.
+        A scalar float32 tensor >= 1 (float64 for float64 logits).
 
     Raises:
         ValueError: shapes that do not fit, a target id outside ``[0, V)``, or
@@ -104,7 +104,8 @@ def token_perplexity(logits, targets, mask=None):
     values = concrete_values(targets)
     if values is not None:
         check_ids("targets", values, size=logits.shape[-1])
-    dtype = logits.dtype if keras.backend.is_float_dtype(logits.dtype) else keras.config.floatx()
+    float64 = keras.backend.standardize_dtype(logits.dtype) == "float64"
+    dtype = "float64" if float64 else "float32"  # half-precision logits: log-softmax in float32
     total, count = _weighted_nll(logits, targets, mask, True, dtype)
     counted = concrete_values(count)
     if counted is not None and not counted > 0:

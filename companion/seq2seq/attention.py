@@ -36,7 +36,8 @@ def masked_softmax(scores, mask=None):
 
         \alpha_j = \frac{m_j \exp e_j}{\sum_k m_k \exp e_k}
 
-    A row whose mask is all `False` gets all-zero weights instead of NaN.
+    A row whose mask is all `False` gets all-zero weights instead of NaN. The
+    softmax runs in float32 whatever the scores' dtype.
 
     Args:
         scores: float tensor ``(..., Tq, Tv)``.
@@ -44,8 +45,8 @@ def masked_softmax(scores, mask=None):
             the queries), or `None` for no padding.
 
     Returns:
-        float tensor of the shape of ``scores``; each row sums to 1, or to 0
-        where the whole row is padding.
+        float tensor of the shape and dtype of ``scores``; each row sums to 1,
+        or to 0 where the whole row is padding.
 
     Example:
 
@@ -53,8 +54,10 @@ def masked_softmax(scores, mask=None):
     >>> np.round(keras.ops.convert_to_numpy(weights), 2)
     array([[[0.5, 0.5, 0. ]]], dtype=float32)
     """
+    dtype = scores.dtype
+    scores = ops.cast(scores, "float32")  # (..., Tq, Tv)
     if mask is None:
-        return ops.softmax(scores, axis=-1)
+        return ops.cast(ops.softmax(scores, axis=-1), dtype)
     mask = ops.convert_to_tensor(mask)
     _check_mask_fits(mask.shape, scores.shape)
     mask = ops.expand_dims(ops.cast(mask, "bool"), axis=-2)  # (..., 1, Tv)
@@ -63,7 +66,7 @@ def masked_softmax(scores, mask=None):
     shifted = kept - ops.max(kept, axis=-1, keepdims=True)  # (..., Tq, Tv), at most 0
     exponentials = ops.exp(shifted) * real  # m_j exp(e_j), up to a common factor
     total = ops.sum(exponentials, axis=-1, keepdims=True)  # (..., Tq, 1)
-    return exponentials / ops.maximum(total, keras.config.epsilon())
+    return ops.cast(exponentials / ops.maximum(total, keras.config.epsilon()), dtype)
 
 
 def _check_mask_fits(mask_shape, scores_shape):
@@ -133,8 +136,9 @@ class BahdanauAttention(_Attention):
     def __init__(self, units, **kwargs):
         super().__init__(**kwargs)
         self.units = check_int("units", units, minimum=1)
-        self.query_projection = keras.layers.Dense(units, use_bias=False, name="query_projection")
-        self.key_projection = keras.layers.Dense(units, use_bias=False, name="key_projection")
+        projection = dict(units=units, use_bias=False, dtype=self.dtype_policy)
+        self.query_projection = keras.layers.Dense(**projection, name="query_projection")
+        self.key_projection = keras.layers.Dense(**projection, name="key_projection")
 
     def build(self, query_shape, values_shape, value_mask_shape=None):
         self.query_projection.build(query_shape)
@@ -196,7 +200,7 @@ class LuongAttention(_Attention):
     def build(self, query_shape, values_shape, value_mask_shape=None):
         if self.score_name == "general":
             self.key_projection = keras.layers.Dense(
-                query_shape[-1], use_bias=False, name="key_projection"
+                query_shape[-1], use_bias=False, dtype=self.dtype_policy, name="key_projection"
             )  # W_a, applied to the keys
             self.key_projection.build(values_shape)
 
@@ -224,9 +228,15 @@ class LuongAttention(_Attention):
 ATTENTION_KINDS = ("bahdanau", "dot", "general")
 
 
-def make_attention(kind, units):
-    """Returns the attention layer named ``kind``: ``"bahdanau"``, ``"dot"`` or ``"general"``."""
+def make_attention(kind, units, dtype=None):
+    """Returns the attention layer named ``kind``: ``"bahdanau"``, ``"dot"`` or ``"general"``.
+
+    Args:
+        kind: str. One of :data:`ATTENTION_KINDS`.
+        units: int. Bahdanau's score size (the Luong scores ignore it).
+        dtype: dtype policy or `None` (the global one): the decoder's. Defaults to `None`.
+    """
     kind = check_choice("attention", kind, ATTENTION_KINDS)
     if kind == "bahdanau":
-        return BahdanauAttention(units, name="attention")
-    return LuongAttention(kind, name="attention")
+        return BahdanauAttention(units, dtype=dtype, name="attention")
+    return LuongAttention(kind, dtype=dtype, name="attention")

@@ -78,13 +78,20 @@ class RecurrentDecoder(keras.layers.Layer):
         self.embedding_dim = check_int("embedding_dim", embedding_dim, minimum=1)
         self.units = check_int("units", units, minimum=1)
         self.cell = cell
-        self.embedding = keras.layers.Embedding(vocabulary_size, embedding_dim, name="embedding")
-        self.rnn = recurrent_layer(cell, units, name="rnn")
+        policy = self.dtype_policy
+        self.embedding = keras.layers.Embedding(
+            vocabulary_size, embedding_dim, dtype=policy, name="embedding"
+        )
+        self.rnn = recurrent_layer(cell, units, "rnn", policy)
         self.attention_kind = attention
         if attention is not None:
-            self.attention = make_attention(attention, units)
-            self.combine = keras.layers.Dense(units, activation="tanh", name="combine")  # W_c
-        self.output_projection = keras.layers.Dense(vocabulary_size, name="output_projection")
+            self.attention = make_attention(attention, units, policy)
+            self.combine = keras.layers.Dense(
+                units, activation="tanh", dtype=policy, name="combine"
+            )  # W_c
+        self.output_projection = keras.layers.Dense(
+            vocabulary_size, dtype=policy, name="output_projection"
+        )
 
     @property
     def has_attention(self):

@@ -19,10 +19,10 @@ from companion.checks import check_choice, check_int, check_rank
 CELLS = {"gru": recurrent.GRU, "lstm": recurrent.LSTM}
 
 
-def recurrent_layer(cell, units, name):
+def recurrent_layer(cell, units, name, dtype=None):
     """A companion GRU or LSTM that returns every output and its final states."""
     cell = check_choice("cell", cell, tuple(CELLS))
-    return CELLS[cell](units, return_sequences=True, return_state=True, name=name)
+    return CELLS[cell](units, return_sequences=True, return_state=True, dtype=dtype, name=name)
 
 
 @keras.saving.register_keras_serializable(package="companion")
@@ -58,8 +58,10 @@ class RecurrentEncoder(keras.layers.Layer):
         self.embedding_dim = check_int("embedding_dim", embedding_dim, minimum=1)
         self.units = check_int("units", units, minimum=1)
         self.cell = check_choice("cell", cell, tuple(CELLS))
-        self.embedding = keras.layers.Embedding(vocabulary_size, embedding_dim, name="embedding")
-        self.rnn = recurrent_layer(cell, units, name="rnn")
+        self.embedding = keras.layers.Embedding(
+            vocabulary_size, embedding_dim, dtype=self.dtype_policy, name="embedding"
+        )
+        self.rnn = recurrent_layer(cell, units, "rnn", self.dtype_policy)
 
     def build(self, source_shape):
         check_rank("source_ids", source_shape, 2, "(batch, source time)")

@@ -50,6 +50,9 @@ class GreedyTranslator(keras.Model):
                 "seq2seq must be a companion encoder-decoder model with encode and decode_step "
                 f"(got {type(seq2seq).__name__})"
             )
+        if not seq2seq.weights:  # built whole by one symbolic call, not piecemeal by the loop
+            ids = keras.KerasTensor((1, 2), "int32")
+            seq2seq((ids, ids))
         self.seq2seq = seq2seq
         self.max_length = check_int("max_length", max_length, minimum=1)
         self.start_id = check_int("start_id", start_id, minimum=0)

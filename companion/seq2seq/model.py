@@ -104,10 +104,21 @@ class Seq2Seq(keras.Model):
             check_choice("attention", attention, ATTENTION_KINDS)
         self.attention_kind = attention
         self.encoder = RecurrentEncoder(
-            source_vocabulary_size, embedding_dim, units, cell=cell, name="encoder"
+            source_vocabulary_size,
+            embedding_dim,
+            units,
+            cell=cell,
+            dtype=self.dtype_policy,
+            name="encoder",
         )
         self.decoder = RecurrentDecoder(
-            target_vocabulary_size, embedding_dim, units, cell, attention, name="decoder"
+            target_vocabulary_size,
+            embedding_dim,
+            units,
+            cell,
+            attention,
+            dtype=self.dtype_policy,
+            name="decoder",
         )
 
     def _split(self, inputs):
@@ -145,8 +156,8 @@ class Seq2Seq(keras.Model):
 
         Padding labels (0) are left out of the sum and of the count.
         """
-        logits = self((source_ids, decoder_inputs))  # (B, T, V)
-        log_probs = ops.log_softmax(logits, axis=-1)  # (B, T, V)
+        logits = ops.cast(self((source_ids, decoder_inputs)), "float32")  # (B, T, V)
+        log_probs = ops.log_softmax(logits, axis=-1)  # (B, T, V), in float32 whatever the policy
         labels = ops.convert_to_tensor(labels, "int32")
         picked = ops.take_along_axis(log_probs, labels[..., None], axis=-1)[..., 0]  # (B, T)
         real = ops.cast(ops.not_equal(labels, 0), picked.dtype)  # (B, T)

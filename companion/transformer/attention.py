@@ -26,7 +26,9 @@ features)``, the layout of ``keras.ops.dot_product_attention``.
 
 Masked positions get a weight of exactly zero, and a query with no visible
 key at all gets zero weights and a zero output, never NaN. The softmax runs
-in float32 whatever the compute dtype.
+in float32 whatever the compute dtype; the queries are scaled by
+:math:`1/\sqrt{d_k}` before the product (as in Keras), so that a product
+that only the scale brings back into float16's range does not overflow.
 """
 
 import keras
@@ -79,15 +81,28 @@ def scaled_dot_product_attention(
         )
     depth = query.shape[-1]
     scale = 1.0 / depth**0.5 if scale is None else check_float("scale", scale, minimum=0.0)
-    q = ops.transpose(query, (0, 2, 1, 3))  # (B, H, Tq, dk)
+    q = ops.transpose(query, (0, 2, 1, 3)) * scale  # (B, H, Tq, dk), scaled first as in Keras
     k = ops.transpose(key, (0, 2, 3, 1))  # (B, H, dk, Tk)
     v = ops.transpose(value, (0, 2, 1, 3))  # (B, H, Tk, dv)
-    scores = ops.cast(ops.matmul(q, k), "float32") * scale  # (B, H, Tq, Tk) = QK^T / sqrt(dk)
-    weights = masked_attention_softmax(scores, mask)  # (B, H, Tq, Tk)
+    scores = _saturated_float32(ops.matmul(q, k))  # (B, H, Tq, Tk) = QK^T / sqrt(dk)
+    weights = masked_attention_softmax(scores, mask)  # (B, H, Tq, Tk), in float32
     weights = ops.cast(weights, value.dtype)
     mixed = weights if dropout is None else dropout(weights)
     outputs = ops.transpose(ops.matmul(mixed, v), (0, 2, 1, 3))  # (B, Tq, H, dv)
     return (outputs, weights) if return_weights else outputs
+
+
+#: The largest finite value of a compute dtype whose range is smaller than float32's.
+_LARGEST = {"float16": 65504.0}
+
+
+def _saturated_float32(scores):
+    """Scores in float32; a float16 score that overflowed to infinity becomes float16's largest."""
+    dtype = keras.backend.standardize_dtype(scores.dtype)
+    scores = ops.cast(scores, "float32")
+    if dtype in _LARGEST:  # an infinite score would turn its row's softmax into NaN
+        scores = ops.clip(scores, -_LARGEST[dtype], _LARGEST[dtype])
+    return scores
 
 
 def masked_attention_softmax(scores, mask=None):
@@ -98,16 +113,20 @@ def masked_attention_softmax(scores, mask=None):
         \alpha_{ij} = \frac{m_{ij} \exp e_{ij}}{\sum_k m_{ik} \exp e_{ik}}
 
     A row with no visible key gets zeros (Keras gives it uniform weights).
+    The softmax runs in float32 whatever the scores' dtype (in float16,
+    :math:`-10^9` would be :math:`-\infty` and a hidden row NaN).
 
     Args:
         scores: float tensor ``(..., Tq, Tk)``.
         mask: bool tensor broadcastable to ``scores``, or `None`.
 
     Returns:
-        float tensor of the shape of ``scores``.
+        float tensor of the shape and dtype of ``scores``.
     """
+    dtype = scores.dtype
+    scores = ops.cast(scores, "float32")  # (..., Tq, Tk)
     if mask is None:
-        return ops.softmax(scores, axis=-1)
+        return ops.cast(ops.softmax(scores, axis=-1), dtype)
     mask = ops.cast(ops.convert_to_tensor(mask), "bool")
     if len(mask.shape) > len(scores.shape):
         raise ValueError(
@@ -116,7 +135,8 @@ def masked_attention_softmax(scores, mask=None):
         )
     hidden = ops.cast(-1e9, scores.dtype)  # exp(-1e9 - max) is exactly 0 in float32
     weights = ops.softmax(ops.where(mask, scores, hidden), axis=-1)  # (..., Tq, Tk)
-    return weights * ops.cast(mask, weights.dtype)  # a row with no visible key: zeros
+    weights = weights * ops.cast(mask, weights.dtype)  # a row with no visible key: zeros
+    return ops.cast(weights, dtype)
 
 
 @keras.saving.register_keras_serializable(package="companion")
