@@ -135,26 +135,26 @@ for report in simulated["layouts"]:
 # on the other row of the mesh); everything not in the layout is replicated.
 
 model_parallel = simulated["layouts"][1]
-print(f"{'variable (block 0)':<52} | {'shape':>9} | {'split over':<15} | on one device")
+print(f"{'variable (block 0)':<38} | {'shape':>5} | {'split over':<15} | one device")
 for row in model_parallel["shardings"]:
     if "block_0" in row["path"] and not row["path"].endswith(("gamma", "beta")):
         name = row["path"].split("block_0/")[1]
         shape = "x".join(str(n) for n in row["shape"])
         shard = "x".join(str(n) for n in row["shard_shape"])
-        print(f"{name:<52} | {shape:>9} | {str(tuple(row['axes'])):<15} | {shard}")
+        print(f"{name:<38} | {shape:>5} | {str(tuple(row['axes'])):<15} | {shard}")
 
 # %%
 # The proof: the distributed step gives the same loss and the same weights
 # as the single-device step, up to the rounding of sums taken in another
 # order. The step itself moved the weights by far more.
 
-print(f"{'layout':<26} | loss, 1 device | distributed | largest weight gap | step")
+print(f"{'layout':<20} | loss, 1 device | distributed | weight gap | step")
 for report in simulated["layouts"]:
     name = f"{report['distribution']} {report['mesh_shape']}"
     print(
-        f"{name:<26} | {report['loss_single']:>14.6f} "
+        f"{name:<20} | {report['loss_single']:>14.6f} "
         f"| {report['loss_distributed']:>11.6f} "
-        f"| {report['weight_difference']:>18.1e} | {report['weight_change']:.1e}"
+        f"| {report['weight_difference']:>10.1e} | {report['weight_change']:.1e}"
     )
     runtime.check_bar(
         f"{name}: loss gap to one device",
@@ -170,20 +170,22 @@ for report in simulated["layouts"]:
     )
 
 # %%
-# Training for longer, from the same start, the three runs follow the same
-# curve: the rounding differences of each step do not grow into a different
-# model. The clock tells the other half of the story: the four "devices"
-# share this machine's two cores, and every step now also copies and sums
-# across them, so the simulated runs are slower. On real devices, each
-# with its own compute, data parallelism divides the time per example.
+# Training on from that first step, the three runs follow one curve (the
+# lines lie on top of each other): the rounding differences of each step do
+# not grow into a different model. The clock tells the other half of the
+# story: the four "devices" share this machine's two cores, and every step
+# now also copies and sums across them (the seconds column shows what that
+# costs here). On real devices, each with its own compute, data
+# parallelism divides the time per example.
 
 figure, axes = plt.subplots(figsize=(7, 3.5))
 final_losses = {}
-print(f"{'run':<36} | steps | seconds | mean loss, last 20 steps")
-for name, (losses, seconds) in simulated["training"].items():
+print(f"{'run':<30} | steps | seconds | mean loss, last 20 steps")
+runs = simulated["training"].items()
+for (name, (losses, seconds)), style in zip(runs, ("-", "--", ":"), strict=True):
     final_losses[name] = float(np.mean(losses[-20:]))
-    print(f"{name:<36} | {len(losses):>5} | {seconds:>7.1f} | {final_losses[name]:.4f}")
-    axes.plot(losses, label=name, linewidth=1)
+    print(f"{name:<30} | {len(losses):>5} | {seconds:>7.1f} | {final_losses[name]:.4f}")
+    axes.plot(losses, style, label=name, linewidth=1.5)
 axes.set_xlabel("training step")
 axes.set_ylabel("cross-entropy (nats per character)")
 axes.set_title("The same training on 1 and 4 (simulated) devices")
@@ -214,7 +216,9 @@ runtime.check_bar(
 # in float32.
 #
 # Chapter 5's character GPT, trained three times for the same steps from the
-# same seed:
+# same seed. The table gives the dtypes of its weights, of its arithmetic
+# and of its output, the optimizer ``fit`` used, the seconds of training
+# after the first (compiled) step, and the test perplexity:
 
 
 def windows(ids, count, seed):
@@ -267,13 +271,12 @@ precision_runs = [train_gpt(p) for p in scaling.PRECISIONS]
 bigram = lm.NGramLanguageModel(2, len(chars)).fit([train_ids])
 bigram_ppl = lm.perplexity(bigram.log_probs([test_ids])[-(len(test_ids) - 1) :])
 print(
-    f"{'policy':<15} | variables | compute  | logits   | optimizer          | seconds "
-    "| test ppl"
+    f"{'policy':<14} | weights | compute  | logits   | optimizer          | s    | ppl"
 )
 for run in precision_runs:
     print(
-        f"{run['policy']:<15} | {','.join(run['variables']):<9} | {run['compute']:<8} "
-        f"| {run['logits']:<8} | {run['optimizer']:<18} | {run['seconds']:>7.1f} "
+        f"{run['policy']:<14} | {','.join(run['variables']):<7} | {run['compute']:<8} "
+        f"| {run['logits']:<8} | {run['optimizer']:<18} | {run['seconds']:>4.1f} "
         f"| {run['perplexity']:.3f}"
     )
 print(f"Kneser-Ney bigram test perplexity: {bigram_ppl:.3f}")
@@ -307,10 +310,10 @@ for run in precision_runs[1:]:
     )
 
 # %%
-# On this CPU, half precision saves memory but little time: CPUs have no
-# tensor cores, and XLA converts many bfloat16 operations to float32 and
-# back. The seconds above are this machine's; on a GPU the same flag is
-# where most of the speed comes from.
+# On this CPU, half precision buys little time or costs some (the seconds
+# above): a CPU has no tensor cores, and many half-precision operations
+# are converted to float32 and back. On a GPU the same flag is where most
+# of the speed comes from.
 #
 # Many machines
 # -------------
@@ -367,7 +370,7 @@ benchmark = subprocess.run(
     [sys.executable, "-m", "benchmarks", "--device", "gpu"],
     capture_output=True,
     text=True,
-    cwd=pathlib.Path(__file__).resolve().parent.parent,  # the repository
+    cwd=pathlib.Path(sys.argv[0]).resolve().parent.parent,  # the repository's root
 )
 print(benchmark.stdout.strip() or benchmark.stderr.strip()[-500:])
 runtime.check_bar(

@@ -25,6 +25,7 @@ from companion import (
     plotting,
     recurrent,
     runtime,
+    scaling,
     seq2seq,
     sequences,
     text,
@@ -967,6 +968,71 @@ ROWS = {
         TypeError,
         r"ours must be a built companion VisionTransformer \(got 'vit'\)",
     ),
+    "scaling.check_distribution_backend": (
+        lambda: scaling.check_distribution_backend("torch"),
+        ValueError,
+        r"need the JAX backend.*\(got backend='torch'\)",
+    ),
+    "scaling.check_model_parallel_sizes": (
+        lambda: scaling.check_model_parallel_sizes(
+            2, num_heads=3, hidden_dim=4, intermediate_dim=8
+        ),
+        ValueError,
+        r"num_heads must be a multiple of model_parallel=2 .*\(got num_heads=3\)",
+    ),
+    "scaling.check_parallelism": (
+        lambda: scaling.check_parallelism(4, 3),
+        ValueError,
+        r"model_parallel must divide devices=4 .*\(got model_parallel=3\)",
+    ),
+    "scaling.device_mesh": (
+        lambda: scaling.device_mesh(0),
+        ValueError,
+        r"devices must be an int >= 1 \(got devices=0\)",
+    ),
+    "scaling.make_distribution": (
+        lambda: scaling.make_distribution(2, 0),
+        ValueError,
+        r"model_parallel must be an int >= 1 \(got model_parallel=0\)",
+    ),
+    "scaling.request_devices": (
+        lambda: scaling.request_devices("4", "jax"),
+        TypeError,
+        r"devices must be an int \(got devices='4' of type str\)",
+    ),
+    "scaling.run_simulated": (
+        lambda: scaling.run_simulated([(0, 1)]),
+        ValueError,
+        r"devices must be an int >= 1 \(got devices=0\)",
+    ),
+    "scaling.set_precision": (
+        lambda: scaling.set_precision("float64"),
+        ValueError,
+        r"precision must be one of 'float32', .* \(got precision='float64'\)",
+    ),
+    "scaling.shardings": (
+        lambda: scaling.shardings("model"),
+        TypeError,
+        r"model must be a built Keras model \(got 'model'\)",
+    ),
+    "scaling.simulated_device_flags": (
+        lambda: scaling.simulated_device_flags("", 0),
+        ValueError,
+        r"devices must be an int >= 1 \(got devices=0\)",
+    ),
+    "scaling.train_step_agreement": (
+        lambda: scaling.train_step_agreement(
+            None, np.zeros((3, 4), "int32"), None, [type("Mesh", (), {"num_model_replicas": 2})]
+        ),
+        ValueError,
+        r"inputs must have a batch that is a multiple of the 2 data-parallel devices "
+        r"\(got a batch of 3\)",
+    ),
+    "scaling.transformer_layout_map": (
+        lambda: scaling.transformer_layout_map("mesh"),
+        TypeError,
+        r"device_mesh must be a keras.distribution.DeviceMesh \(got 'mesh'\)",
+    ),
 }
 
 # Names with no input to get wrong: exception classes, data records, constants.
@@ -984,6 +1050,10 @@ NO_INPUT = {
     "transformer.TUNING_VARIABLES",
     "training.PeakMemory",
     "finetune.METHODS",
+    "scaling.PRECISIONS",
+    "scaling.SIMULATED_GPT",
+    "scaling.TOLERANCE",
+    "scaling.TRANSFORMER_LAYOUT",
     "finetune.ARCHAIC_WORDS",
     "finetune.NOT_ARCHAIC_ETH",
     "vision.EMBEDDING_METHODS",

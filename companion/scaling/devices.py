@@ -62,6 +62,7 @@ def check_distribution_backend(backend):
 
 def simulated_device_flags(flags, devices):
     """``flags`` (an ``XLA_FLAGS`` string) with XLA's CPU device count set to ``devices``."""
+    devices = check_int("devices", devices, minimum=1)
     kept = [flag for flag in flags.split() if not flag.startswith(DEVICE_COUNT_FLAG)]
     return " ".join([*kept, f"{DEVICE_COUNT_FLAG}={devices}"])
 
@@ -175,6 +176,8 @@ def shardings(model):
         ``shard_shape`` (what one device holds) and ``devices`` (how many
         devices hold a part or a copy of it).
     """
+    if not hasattr(model, "variables") or not getattr(model, "built", False):
+        raise TypeError(f"model must be a built Keras model (got {model!r})")
     rows = []
     for variable in model.variables:
         value = variable.value

@@ -50,6 +50,10 @@ def transformer_layout_map(device_mesh):
     """
     import keras
 
+    if not isinstance(device_mesh, keras.distribution.DeviceMesh):
+        raise TypeError(
+            f"device_mesh must be a keras.distribution.DeviceMesh (got {device_mesh!r})"
+        )
     if tuple(device_mesh.axis_names) != (BATCH_AXIS, MODEL_AXIS):
         raise ValueError(
             f"device_mesh must have the axes {(BATCH_AXIS, MODEL_AXIS)} "
