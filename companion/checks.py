@@ -210,19 +210,29 @@ def check_ids(name, ids, size, ndim=None):
     return array
 
 
+# bfloat16 (from the ml_dtypes package, what JAX and TensorFlow return under mixed_bfloat16)
+# is a number NumPy does not count as one: np.issubdtype(bfloat16, np.number) is False
+_EXTENSION_FLOATS = ("bfloat16",)
+
+
 def is_numeric(dtype):
-    """Whether a NumPy dtype holds numbers (bool, ints, floats)."""
+    """Whether a NumPy dtype holds numbers (bool, ints, floats, bfloat16)."""
     if not isinstance(dtype, np.dtype):
         raise TypeError(f"dtype must be a NumPy dtype (got {dtype!r} of type {_type_name(dtype)})")
-    return np.issubdtype(dtype, np.number) or dtype == np.bool_
+    return np.issubdtype(dtype, np.number) or dtype == np.bool_ or dtype.name in _EXTENSION_FLOATS
 
 
 def as_numeric_array(name, values):
-    """Converts to a rectangular NumPy array of numbers, else raises naming ``name``."""
+    """Converts to a rectangular NumPy array of numbers, else raises naming ``name``.
+
+    A bfloat16 array comes back as float32, which every NumPy function handles.
+    """
     try:
         array = np.asarray(values)
     except ValueError as error:  # ragged nested lists
         raise ValueError(f"{name} must be a rectangular array of numbers ({error})") from None
+    if array.dtype.name in _EXTENSION_FLOATS:
+        return array.astype(np.float32)
     if not is_numeric(array.dtype):
         example = f"for example {array.flat[0]!r}" if array.size else "empty"
         raise TypeError(

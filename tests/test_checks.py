@@ -78,6 +78,14 @@ def test_numeric_checks():
         checks.check_finite("x", np.array([1.0, np.inf]))
 
 
+def test_bfloat16_arrays_are_numbers_and_come_back_as_float32():
+    bfloat16 = pytest.importorskip("ml_dtypes").bfloat16  # what JAX and TF return in bfloat16
+    values = np.array([0.5, -1.25], bfloat16)
+    assert checks.is_numeric(values.dtype)
+    array = checks.as_numeric_array("x", values)
+    assert array.dtype == np.float32 and array.tolist() == [0.5, -1.25]
+
+
 def test_shape_checks():
     assert checks.check_rank("x", (2, 3), 2, "(batch, features)") == (2, 3)
     with pytest.raises(ValueError, match=r"x must have shape \(batch, features\) \(got rank 3"):

@@ -995,6 +995,11 @@ ROWS = {
         ValueError,
         r"model_parallel must be an int >= 1 \(got model_parallel=0\)",
     ),
+    "scaling.proof_tolerance": (
+        lambda: scaling.proof_tolerance("small"),
+        TypeError,
+        r"float32_tolerance must be a (float|number).*'small'",
+    ),
     "scaling.request_devices": (
         lambda: scaling.request_devices("4", "jax"),
         TypeError,

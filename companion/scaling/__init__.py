@@ -10,7 +10,8 @@
 * :mod:`~companion.scaling.agreement`: :func:`train_step_agreement`, one
   step on one device against the same step distributed;
 * :mod:`~companion.scaling.precision`: :data:`PRECISIONS` and
-  :func:`set_precision` (``mixed_float16``, ``mixed_bfloat16``);
+  :func:`set_precision` (``mixed_float16``, ``mixed_bfloat16``) and
+  :func:`proof_tolerance`;
 * :mod:`~companion.scaling.simulate`: :func:`run_simulated`, a character
   GPT on several simulated CPU devices in a fresh JAX process.
 
@@ -33,7 +34,7 @@ from companion.scaling.layouts import (
     check_model_parallel_sizes,
     transformer_layout_map,
 )
-from companion.scaling.precision import PRECISIONS, set_precision
+from companion.scaling.precision import PRECISIONS, proof_tolerance, set_precision
 from companion.scaling.simulate import SIMULATED_GPT, run_simulated
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "check_parallelism",
     "device_mesh",
     "make_distribution",
+    "proof_tolerance",
     "request_devices",
     "run_simulated",
     "set_precision",

@@ -46,6 +46,7 @@ from companion import (
     lm,
     metrics,
     recurrent,
+    scaling,
     seq2seq,
     training,
     transformer,
@@ -690,3 +691,16 @@ def test_log_probabilities_of_a_half_precision_model_are_float32(policy):
     log_probs = lm.token_log_probs(gpt, inputs, targets)
     expected = _log_probs64(gpt.predict_on_batch(inputs), targets) * (targets != 0)
     np.testing.assert_allclose(log_probs, expected, rtol=1e-5, atol=1e-5)
+
+
+# ----- the policy helpers of companion.scaling.precision -----------------------------------
+
+
+@pytest.mark.parametrize("policy", POLICIES, indirect=True)
+def test_set_precision_sets_the_global_policy_and_proofs_widen_to_its_rounding(policy):
+    assert scaling.set_precision(policy).name == policy
+    epsilon = {"mixed_float16": 2.0**-10, "mixed_bfloat16": 2.0**-7}[policy]
+    assert scaling.proof_tolerance(1e-5) == 16 * epsilon  # sixteen roundings of one ulp
+    assert scaling.proof_tolerance(1.0) == 1.0  # never tighter than the float32 proof
+    scaling.set_precision("float32")
+    assert scaling.proof_tolerance(1e-5) == 1e-5

@@ -25,10 +25,9 @@ LAYOUTS = [(2, 1), (2, 2), (4, 2)]
 
 @pytest.fixture(scope="module")
 def simulated():
-    """One child process, four CPU devices, the layouts of LAYOUTS (compiled cheaply)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("XLA_FLAGS", "--xla_backend_optimization_level=0")
-        return scaling.run_simulated(LAYOUTS)
+    """One child process, four CPU devices, the layouts of LAYOUTS (it inherits conftest's
+    cheap XLA compilation)."""
+    return scaling.run_simulated(LAYOUTS)
 
 
 def _expected_axes(path, ndim, model_parallel):
