@@ -47,7 +47,7 @@ LAYOUTS = [
     (4, 1),
     (4, 2),
 ]  # (devices, model_parallel): data parallel, then a 2 x 2 mesh
-SIMULATED_STEPS = args.pick(quick=10, default=150, full=600)  # per layout
+SIMULATED_STEPS = args.pick(quick=10, default=400, full=2_000)  # per layout
 SIMULATED_BATCH = 16  # windows per step, split over the data-parallel devices
 CONTEXT = 64  # characters a GPT window holds (chapter 5)
 GPT_HEADS = 4  # chapter 5's char-GPT
