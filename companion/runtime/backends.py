@@ -81,8 +81,10 @@ def compile_cheaply():
     """
     flags = os.environ.get("XLA_FLAGS", "")
     if "xla_backend_optimization_level" not in flags:
-        flags += " --xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
-        os.environ["XLA_FLAGS"] = flags.strip()
+        # first: XLA ignores every flag after a word that is not a --flag, such as
+        # configure_threads' intra_op_parallelism_threads=N
+        cheap = "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
+        os.environ["XLA_FLAGS"] = f"{cheap} {flags}".strip()
 
 
 def quiet_tensorflow_logs():

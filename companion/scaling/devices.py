@@ -61,10 +61,15 @@ def check_distribution_backend(backend):
 
 
 def simulated_device_flags(flags, devices):
-    """``flags`` (an ``XLA_FLAGS`` string) with XLA's CPU device count set to ``devices``."""
+    """``flags`` (an ``XLA_FLAGS`` string) with XLA's CPU device count set to ``devices``.
+
+    The count goes first: XLA stops reading ``XLA_FLAGS`` at the first word
+    that is not a ``--flag`` (such as the thread policy's
+    ``intra_op_parallelism_threads=N``), and ignores everything after it.
+    """
     devices = check_int("devices", devices, minimum=1)
     kept = [flag for flag in flags.split() if not flag.startswith(DEVICE_COUNT_FLAG)]
-    return " ".join([*kept, f"{DEVICE_COUNT_FLAG}={devices}"])
+    return " ".join([f"{DEVICE_COUNT_FLAG}={devices}", *kept])
 
 
 def _started_devices():

@@ -15,10 +15,10 @@ from companion import runtime, scaling
 ON_JAX = keras.config.backend() == "jax"
 
 
-def test_simulated_device_flags_replaces_an_earlier_count_and_keeps_other_flags():
+def test_simulated_device_flags_puts_the_count_first_and_keeps_other_flags():
     flags = "--xla_cpu_multi_thread_eigen=false --xla_force_host_platform_device_count=2"
     assert scaling.simulated_device_flags(flags, 4) == (
-        "--xla_cpu_multi_thread_eigen=false --xla_force_host_platform_device_count=4"
+        "--xla_force_host_platform_device_count=4 --xla_cpu_multi_thread_eigen=false"
     )
     assert scaling.simulated_device_flags("", 8) == "--xla_force_host_platform_device_count=8"
 
