@@ -107,10 +107,7 @@ print(ops.convert_to_numpy(one_hot).astype(int))
 # training.
 
 kjv = data.load("kjv")
-blocks = [kjv[i : i + BLOCK] for i in range(0, len(kjv), BLOCK)]
-kjv_train = "".join(b for i, b in enumerate(blocks) if i % 10 < 8)
-kjv_valid = "".join(b for i, b in enumerate(blocks) if i % 10 == 8)
-kjv_test = "".join(b for i, b in enumerate(blocks) if i % 10 == 9)
+kjv_train, kjv_valid, kjv_test = data.interleaved_split(kjv, BLOCK)
 print(
     f"KJV: {len(kjv):,} characters -> train {len(kjv_train):,}, validation "
     f"{len(kjv_valid):,}, test {len(kjv_test):,}"

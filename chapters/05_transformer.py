@@ -399,9 +399,7 @@ runtime.check_bar("key/value cache equals the full causal pass", cache_gap, "<",
 # scored on the same held-out text.
 
 kjv = data.load("kjv")
-blocks = [kjv[i : i + BLOCK] for i in range(0, len(kjv), BLOCK)]
-kjv_train = "".join(b for i, b in enumerate(blocks) if i % 10 < 8)
-kjv_test = "".join(b for i, b in enumerate(blocks) if i % 10 == 9)
+kjv_train, _, kjv_test = data.interleaved_split(kjv, BLOCK)
 chars = text.CharTokenizer(kjv_train)
 train_ids = np.array(chars.encode(kjv_train[:LM_TRAIN]), "int32")
 test_ids = np.array(chars.encode(kjv_test[:LM_TEST]), "int32")

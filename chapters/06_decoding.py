@@ -100,9 +100,7 @@ def decode_twice(model, inputs, strategy="greedy", **settings):
 # number of steps.
 
 kjv = data.load("kjv")
-blocks = [kjv[i : i + BLOCK] for i in range(0, len(kjv), BLOCK)]
-kjv_train = "".join(b for i, b in enumerate(blocks) if i % 10 < 8)
-kjv_test = "".join(b for i, b in enumerate(blocks) if i % 10 == 9)
+kjv_train, _, kjv_test = data.interleaved_split(kjv, BLOCK)
 chars = text.CharTokenizer(kjv_train)
 train_ids = np.array(chars.encode(kjv_train[:LM_TRAIN]), "int32")
 inputs, targets = lm.stream_windows(train_ids, CONTEXT)

@@ -63,9 +63,7 @@ LM_TEST = args.pick(quick=10_000, default=50_000, full=200_000)
 # The text: chapter 5's split of the KJV into characters.
 
 kjv = data.load("kjv")
-blocks = [kjv[i : i + BLOCK] for i in range(0, len(kjv), BLOCK)]
-kjv_train = "".join(b for i, b in enumerate(blocks) if i % 10 < 8)
-kjv_test = "".join(b for i, b in enumerate(blocks) if i % 10 == 9)
+kjv_train, _, kjv_test = data.interleaved_split(kjv, BLOCK)
 chars = text.CharTokenizer(kjv_train)
 train_ids = np.array(chars.encode(kjv_train[:LM_TRAIN]), "int32")
 test_ids = np.array(chars.encode(kjv_test[:LM_TEST]), "int32")

@@ -968,6 +968,11 @@ ROWS = {
         TypeError,
         r"ours must be a built companion VisionTransformer \(got 'vit'\)",
     ),
+    "data.interleaved_split": (
+        lambda: data.interleaved_split("text", block=0),
+        ValueError,
+        r"block must be an int >= 1 \(got block=0\)",
+    ),
     "scaling.check_distribution_backend": (
         lambda: scaling.check_distribution_backend("torch"),
         ValueError,

@@ -4,7 +4,8 @@
   :func:`list_datasets` and the dataset types;
 * :mod:`~companion.data.series`: real series (sunspots, CO2, weather, stock
   prices) and the Japanese vowels;
-* :mod:`~companion.data.text`: the King James Bible, census names, reviews;
+* :mod:`~companion.data.text`: the King James Bible, census names, reviews,
+  and :func:`interleaved_split` (train, validation and test blocks of a text);
 * :mod:`~companion.data.synthetic`: seeded generators (sine, adding problem);
 * :mod:`~companion.data.images`: labelled images (MNIST 5,000 digits, 8x8 digits, CIFAR-10)
   for the Vision Transformer;
@@ -47,6 +48,7 @@ from companion.data.registry import (
     load,
 )
 from companion.data.series import read_ts
+from companion.data.text import interleaved_split
 
 __all__ = [
     "BOOKS",
@@ -65,6 +67,7 @@ __all__ = [
     "describe",
     "fetch",
     "format_date",
+    "interleaved_split",
     "list_datasets",
     "load",
     "load_digits_8x8",

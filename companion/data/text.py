@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 
+from companion.checks import check_int
 from companion.data.packages import package_file, read_rdataset
 from companion.data.registry import register
 
@@ -127,3 +128,34 @@ def _load_amazon_reviews():
         labels = np.array([1 if str(s) == "great" else 0 for s in frame["score"]], np.int64)
         splits.append((texts, labels))
     return splits[0], splits[1]
+
+
+def interleaved_split(text, block=10_000):
+    """Splits a long text into training, validation and test text, in interleaved blocks.
+
+    The text is cut into blocks of ``block`` characters; in every ten
+    blocks, the first eight train, the ninth validates and the tenth tests.
+    Every part of the book (the law, the prophets, the gospels ...) is then
+    in all three, unlike a split at one point, and no block is in two.
+
+    Args:
+        text: str.
+        block: int >= 1. Characters per block. Defaults to 10,000.
+
+    Returns:
+        ``(train, validation, test)``, three str.
+
+    Example:
+
+    >>> interleaved_split("abcdefghijk", block=1)
+    ('abcdefghk', 'i', 'j')
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str (got {type(text).__name__})")
+    block = check_int("block", block, minimum=1)
+    blocks = [text[i : i + block] for i in range(0, len(text), block)]
+    parts = ([], [], [])  # train, validation, test
+    for index, piece in enumerate(blocks):
+        parts[max(0, index % 10 - 7)].append(piece)  # 0-7 -> train, 8 -> validation, 9 -> test
+    train, validation, test = ("".join(part) for part in parts)
+    return train, validation, test

@@ -22,6 +22,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -150,8 +151,6 @@ def run_simulated(layouts, ids=None, vocabulary_size=40, steps=0, batch=16, time
         layout: mesh, shardings, one-step agreement) and ``training``
         (losses per step and seconds, per layout and on one device).
     """
-    import tempfile
-
     check_int("steps", steps, minimum=0)
     devices = max(check_int("devices", d, minimum=1) for d, _ in layouts)
     environment = dict(os.environ, KERAS_BACKEND="jax")

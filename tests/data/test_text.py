@@ -34,3 +34,11 @@ def test_amazon_reviews():
     assert all(isinstance(t, str) and t for t in train_texts + test_texts)
     assert train_labels.dtype == np.int64 and set(train_labels) == {0, 1}
     assert train_labels.sum() == 2600 and test_labels.sum() == 658  # 1 = "great" (5 stars)
+
+
+def test_interleaved_split_puts_every_block_in_one_part_eight_one_one():
+    text = "".join(f"{i:02d}" for i in range(25))  # 25 blocks of 2 characters
+    train, validation, test = data.interleaved_split(text, block=2)
+    assert validation == "0818" and test == "0919"  # the ninth and tenth of every ten
+    assert train == "".join(f"{i:02d}" for i in range(25) if i % 10 < 8)
+    assert sorted(train + validation + test) == sorted(text)
