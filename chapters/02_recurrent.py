@@ -466,6 +466,7 @@ def train_speakers(model, epochs=VOWEL_EPOCHS):
         keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
     )
+    training.build_for_fit(model, [train_padded, train_mask])  # TensorFlow: one trace
     start = time.perf_counter()
     model.fit(
         [train_padded, train_mask],
@@ -581,6 +582,7 @@ def one_step_forecasts(model):
     return spot_scaler.inverse_transform(scaled)  # year t + 1's, made at year t
 
 
+training.build_for_fit(forecaster, train_x)
 best_val, best_weights = np.inf, None
 for _round in range(SUNSPOT_ROUNDS):  # keep the weights with the best validation MAE
     forecaster.fit(
@@ -662,6 +664,7 @@ decoded = recurrent.GRU(48, return_sequences=True)(
 )
 generator = keras.Model(vector, keras.layers.Dense(1)(decoded))
 generator.compile(keras.optimizers.Adam(3e-3), "mse")
+training.build_for_fit(generator, vectors_train)
 generator.fit(
     vectors_train,
     curves_train,
@@ -729,6 +732,7 @@ for name, make_cell in adding_cells.items():
     gated = name in ("LSTM", "GRU")
     learning_rate = 1e-2 if gated else 1e-3  # the ungated nets diverge at 1e-2
     model.compile(keras.optimizers.Adam(learning_rate, clipnorm=1.0), "mse")
+    training.build_for_fit(model, adding_x)
     start = time.perf_counter()
     history = model.fit(
         adding_x,

@@ -437,6 +437,11 @@ ROWS = {
         ValueError,
         r"seconds must be a finite number in \(0, inf\) \(got seconds=0.0\)",
     ),
+    "training.build_for_fit": (
+        lambda: training.build_for_fit(keras.Sequential([keras.layers.Dense(1)]), INTS),
+        ValueError,
+        r"model must be compiled before build_for_fit, .* call compile\(\) first",
+    ),
     "training.sgd_gradients": (
         lambda: training.sgd_gradients("model", INTS, INTS, "mse"),
         TypeError,

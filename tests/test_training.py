@@ -1,4 +1,5 @@
-"""Tests of companion.training: SGD-step gradients, FlattenAll, StopBelow, TimeBudget."""
+"""Tests of companion.training: SGD-step gradients, FlattenAll, StopBelow, TimeBudget,
+build_for_fit."""
 
 import keras
 import numpy as np
@@ -81,6 +82,34 @@ def test_time_budget_stops_after_max_steps_and_clocks_without_limits(rng):
     assert clock.steps == 24 and clock.elapsed > 0
     with pytest.raises(ValueError, match=r"max_steps must be an int >= 1 \(got max_steps=0\)"):
         training.TimeBudget(max_steps=0)
+
+
+def _all_variables(model):
+    return {id(v) for v in model.variables + model.optimizer.variables + model.metrics_variables}
+
+
+def test_build_for_fit_leaves_fit_no_variable_to_create(rng):
+    model = keras.Sequential([keras.layers.Dense(4, activation="relu"), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.Adam(1e-3), "mse")
+    x = rng.standard_normal((32, 3)).astype("float32")
+    assert training.build_for_fit(model, x) is model
+    built = _all_variables(model)
+    assert len(model.optimizer.variables) > 2  # moments and iterations exist before fit
+    model.fit(x, x[:, :1], batch_size=8, epochs=1, verbose=0)
+    # nothing created during the first step: TensorFlow traces it once, not twice
+    assert _all_variables(model) == built
+    with pytest.raises(TypeError, match=r"model must be a keras.Model, compiled \(got str\)"):
+        training.build_for_fit("model", x)
+
+
+def test_build_for_fit_calls_a_model_of_several_inputs_on_one_row(rng):
+    first, second = keras.Input((3,)), keras.Input((2,))
+    joined = keras.layers.Concatenate()([first, second])
+    model = keras.Model((first, second), keras.layers.Dense(1)(joined))
+    model.compile("sgd", "mse")
+    inputs = (rng.standard_normal((5, 3)), rng.standard_normal((5, 2)))
+    training.build_for_fit(model, inputs)
+    assert model.optimizer.built
 
 
 def test_peak_memory_sees_a_block_that_holds_memory():
