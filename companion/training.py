@@ -119,7 +119,7 @@ class StopBelow(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def build_for_fit(model, inputs):
+def build_for_fit(model, inputs=None):
     """Creates a compiled model's weights and its optimizer's state before ``fit``.
 
     Keras builds an unbuilt model, and its optimizer, when ``fit`` first runs
@@ -135,7 +135,9 @@ def build_for_fit(model, inputs):
         inputs: the inputs ``fit`` will get (an array, or a tuple, list or
             dict of arrays); the model is called on symbolic tensors of their
             shapes and dtypes (``keras.KerasTensor``, any batch size), which
-            creates the weights without computing anything.
+            creates the weights without computing anything. `None` when the
+            model's weights exist already (a trainer around a built model):
+            only the optimizer is built. Defaults to `None`.
 
     Returns:
         the model.
@@ -155,7 +157,8 @@ def build_for_fit(model, inputs):
             "model must be compiled before build_for_fit, which builds its optimizer "
             "(got a model without an optimizer: call compile() first)"
         )
-    model(keras.tree.map_structure(_symbolic_batch, inputs))  # every weight, nothing computed
+    if inputs is not None:
+        model(keras.tree.map_structure(_symbolic_batch, inputs))  # weights, nothing computed
     if not model.optimizer.built:
         model.optimizer.build(model.trainable_variables)  # moments, iterations
     return model
