@@ -81,8 +81,8 @@ MLM_TEST = args.pick(quick=128, default=512)  # test windows scored
 DATES_TRAIN = args.pick(quick=1_024, default=12_032)
 DATES_TEST = args.pick(quick=200, default=600, full=1_500)
 DATES_WIDTH_STEP = args.pick(quick=72, default=36)  # padded widths: one or two
-DATES_EPOCHS = args.pick(quick=1, default=3, full=24)  # Transformer; GRU: same time
-DATES_BAR = args.pick(quick=0.98, default=0.5, full=0.98)  # see the dates section
+DATES_EPOCHS = args.pick(quick=1, default=3, full=12)  # Transformer; GRU: same time
+DATES_BAR = args.pick(quick=0.98, default=0.8, full=0.98)  # see the dates section
 VERSE_WORDS = args.pick(quick=8, default=12, full=16)
 VERSE_EPOCHS = args.pick(quick=1, default=1, full=40)
 VERSE_TRAIN = args.pick(quick=64, default=512, full=None)  # first pairs (None: all)
@@ -667,7 +667,13 @@ runtime.show(figure, "mlm_heads")
 # positions) for a fixed number of epochs, so that its result does not
 # depend on how busy the machine is, then chapter 4's GRU with attention
 # for the same wall-clock time; both on length-bucketed batches, each with
-# its own batch size and learning rate.
+# its own batch size and learning rate. The Transformer's learning rate
+# decays along a cosine from its peak to 0 over its steps: with a constant
+# rate its exact match after the default run's three epochs was 0.70, with
+# the decay it is printed below. (A warm-up as well, through Keras's
+# ``CosineDecay(warmup_target=...)``, scored a little higher but made each
+# step about a third slower on JAX: the switch from warm-up to decay is a
+# conditional that XLA runs on every step.)
 #
 # **A bar that does not hold at this budget.** On dates the course's bar is
 # 98% exact match, which chapter 4's GRU reaches within that chapter's budget.
@@ -675,9 +681,9 @@ runtime.show(figure, "mlm_heads")
 # cost more here (attention over every pair of source characters, in many
 # small matrix products) and it needs more of them. In the default run's
 # budget it does not reach 98%, so the default run checks a lower bar
-# (``DATES_BAR``, printed with the check) and ``--full``, which trains for
-# minutes, checks 98%. The table shows where each model stands after the
-# same time.
+# (``DATES_BAR``, printed with the check) and ``--full``, which trains
+# twelve epochs, checks 98%. The table shows where each model stands after
+# the same time.
 
 dates_train = data.load("dates", n=DATES_TRAIN, seed=args.seed)
 dates_test = data.load("dates", n=DATES_TEST, seed=args.seed + 1)
@@ -715,7 +721,7 @@ def task_models(
     return models
 
 
-SETTINGS = {  # (batch size, learning rate); the Transformer's Adam has beta_2 = 0.98
+SETTINGS = {  # (batch size, peak learning rate); the Transformer: Adam beta_2 = 0.98
     "Transformer": (32, 3e-3),  # as in the paper; small batches, more steps
     "GRU + attention": (128, 1e-2),  # chapter 4's
 }
@@ -737,6 +743,8 @@ def train_task(models, train, epochs, width_step):
         )
         tokens_per_batch = (train[2] != 0).sum() / len(train[2]) * batch
         beta_2 = 0.98 if name == "Transformer" else 0.999
+        if name == "Transformer":  # its steps are known: a cosine decay to 0
+            rate = keras.optimizers.schedules.CosineDecay(rate, len(buckets) * epochs)
         model.compile(
             keras.optimizers.Adam(rate, beta_2=beta_2, clipnorm=1.0),
             keras.losses.SparseCategoricalCrossentropy(

@@ -112,6 +112,14 @@ def test_build_for_fit_calls_a_model_of_several_inputs_on_one_row(rng):
     assert model.optimizer.built
 
 
+def test_build_for_fit_without_inputs_builds_only_the_optimizer():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])  # built already
+    model.compile(keras.optimizers.Adam(1e-3), "mse")
+    weights = [id(v) for v in model.weights]
+    training.build_for_fit(model)
+    assert model.optimizer.built and [id(v) for v in model.weights] == weights
+
+
 def test_peak_memory_sees_a_block_that_holds_memory():
     with training.PeakMemory() as memory:
         held = np.ones((64, 1024, 1024), np.uint8)  # 64 MiB, touched
