@@ -668,12 +668,11 @@ runtime.show(figure, "mlm_heads")
 # depend on how busy the machine is, then chapter 4's GRU with attention
 # for the same wall-clock time; both on length-bucketed batches, each with
 # its own batch size and learning rate. The Transformer's learning rate
-# decays along a cosine from its peak to 0 over its steps: with a constant
-# rate its exact match after the default run's three epochs was 0.70, with
-# the decay it is printed below. (A warm-up as well, through Keras's
-# ``CosineDecay(warmup_target=...)``, scored a little higher but made each
-# step about a third slower on JAX: the switch from warm-up to decay is a
-# conditional that XLA runs on every step.)
+# decays along a cosine from its peak to 0 over its steps, which at this
+# budget scores far higher than a constant rate (``benchmarks/RESULTS.md``
+# compares the two). Keras's ``CosineDecay`` can also warm up, but it
+# switches from warm-up to decay with a conditional that XLA evaluates on
+# every step; the chapter does without.
 #
 # **A bar that does not hold at this budget.** On dates the course's bar is
 # 98% exact match, which chapter 4's GRU reaches within that chapter's budget.
