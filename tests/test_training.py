@@ -102,7 +102,7 @@ def test_build_for_fit_leaves_fit_no_variable_to_create(rng):
         training.build_for_fit("model", x)
 
 
-def test_build_for_fit_calls_a_model_of_several_inputs_on_one_row(rng):
+def test_build_for_fit_builds_a_model_of_several_inputs(rng):
     first, second = keras.Input((3,)), keras.Input((2,))
     joined = keras.layers.Concatenate()([first, second])
     model = keras.Model((first, second), keras.layers.Dense(1)(joined))
