@@ -89,12 +89,23 @@ def in_book_build():
     return "sphinx_gallery" in sys.modules
 
 
+_AS_DEFAULT = object()  # ``pick``'s "no full value given", unlike ``full=None``
+
+
 class ChapterArgs(argparse.Namespace):
     """The parsed command line, with the helper a chapter reads its sizes from."""
 
-    def pick(self, *, quick, default, full=None):
-        """The value for the chosen scale: ``quick``, ``default`` or ``full`` (else default)."""
-        values = {"quick": quick, "default": default, "full": default if full is None else full}
+    def pick(self, *, quick, default, full=_AS_DEFAULT):
+        """The value for the chosen scale: ``quick``, ``default`` or ``full``.
+
+        Leaving ``full`` out makes ``--full`` use ``default``; any value given,
+        ``None`` included (a chapter's "all of the data"), is used as it is.
+        """
+        values = {
+            "quick": quick,
+            "default": default,
+            "full": default if full is _AS_DEFAULT else full,
+        }
         return values[self.scale]
 
 

@@ -27,6 +27,8 @@ def test_parse_args_keeps_the_current_backend_and_reads_the_scale(tmp_path):
     assert args.backend == keras.config.backend()
     assert args.seed == 3 and args.full and args.scale == "full"
     assert args.pick(quick=1, default=10, full=100) == 100
+    assert args.pick(quick=1, default=10) == 10  # no full value: the default's
+    assert args.pick(quick=1, default=10, full=None) is None  # None is "all", not "unset"
     args = runtime.parse_args("Title.", argv=["--quick", "--outdir", str(tmp_path / "out")])
     assert args.scale == "quick" and args.pick(quick=1, default=10) == 1
     assert (tmp_path / "out").is_dir() and RUN.outdir == tmp_path / "out"
