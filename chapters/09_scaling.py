@@ -54,7 +54,7 @@ GPT_HEADS = 4  # chapter 5's char-GPT
 GPT_WIDTH = args.pick(quick=32, default=64)
 GPT_LAYERS = args.pick(quick=1, default=2)
 GPT_BATCH = 16
-GPT_STEPS = args.pick(quick=20, default=450, full=2_000)  # chapter 5's budget
+GPT_STEPS = args.pick(quick=20, default=450, full=2_000)  # chapter 5: 450 by default
 GPT_LEARNING_RATE = 3e-3
 LM_TRAIN = args.pick(quick=200_000, default=1_000_000, full=None)
 LM_TEST = args.pick(quick=10_000, default=50_000, full=200_000)
