@@ -122,6 +122,7 @@ def make_step(vocabulary_size, context, width, layers, heads, batch, threads, se
 
 
 def jax_parameters(vocabulary_size, context, width, layers, seed):
+    """:func:`build_model`'s weights as a dict of JAX arrays, initialised as nanoGPT does."""
     import jax
 
     keys = iter(jax.random.split(jax.random.PRNGKey(seed), 2 + 4 * layers))
