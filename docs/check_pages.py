@@ -13,7 +13,7 @@ For each page, at a phone width and a desktop width:
 
 Usage::
 
-    python docs/check_pages.py docs/_build/html [--screenshots DIR] [--chromium PATH]
+    python docs/check_pages.py docs/_build/html [--screenshots DIR] [--chromium PATH] [--workers N]
 
 It needs the ``playwright`` package and Chromium (Debian: ``apt-get install
 chromium``); Playwright drives that Chromium, it downloads no browser.
@@ -21,10 +21,13 @@ Exits with status 1 and one line per problem if any page fails.
 """
 
 import argparse
+import concurrent.futures
+import functools
 import pathlib
 import sys
 import urllib.parse
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
 WIDTHS = {"phone": 390, "desktop": 1280}
@@ -37,10 +40,13 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# MathJax typesets after the page has loaded; on a busy machine that can take a
+# while, so the check waits for it (up to TYPESET_WAIT_MS) before it looks.
+TYPESET_WAIT_MS = 60_000
+TYPESET_DONE = """() => [...document.querySelectorAll('.math')]
+    .every(el => el.querySelector('mjx-container'))"""
 CHECK_PAGE = """async () => {
-    if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
-        await MathJax.startup.promise;
-    }
+    const mathjax = window.MathJax && MathJax.startup ? 'loaded ' + MathJax.version : 'not loaded';
     const images = [...document.images];
     const broken = images.filter(img => !img.complete || img.naturalWidth === 0)
                          .map(img => img.getAttribute('src'));
@@ -53,8 +59,8 @@ CHECK_PAGE = """async () => {
                                             <= root.clientWidth + 1)
         .slice(0, 3)
         .map(el => el.tagName.toLowerCase() + (el.className ? '.' + el.className : ''));
-    return {broken, math: math.length, raw, width: root.scrollWidth, window: root.clientWidth,
-            wide};
+    return {broken, math: math.length, raw, mathjax, width: root.scrollWidth,
+            window: root.clientWidth, wide};
 }"""
 
 
@@ -87,11 +93,18 @@ def check_page(browser, base, page_path, width, screenshots):
     )
     page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
     page.goto(base + page_path, wait_until="networkidle")
+    try:
+        page.wait_for_function(TYPESET_DONE, timeout=TYPESET_WAIT_MS)
+    except PlaywrightTimeout:
+        pass  # what is still not typeset is reported below
     result = page.evaluate(CHECK_PAGE)
     problems += [f"request leaves the machine: {url}" for url in outside]
     problems += [f"image does not load: {src}" for src in result["broken"]]
     if result["raw"]:
-        problems.append(f"{result['raw']} of {result['math']} equations not typeset")
+        problems.append(
+            f"{result['raw']} of {result['math']} equations not typeset after "
+            f"{TYPESET_WAIT_MS / 1000:.0f} s (MathJax {result['mathjax']})"
+        )
     if result["width"] > result["window"] + 1:
         problems.append(
             f"page is {result['width']} px wide in a {result['window']} px window "
@@ -104,30 +117,47 @@ def check_page(browser, base, page_path, width, screenshots):
     return problems
 
 
+def check_pages(pages, base, chromium, screenshots):
+    """Checks some pages at every width in one browser; returns one line per problem."""
+    lines = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        for page_path in pages:
+            for label, width in WIDTHS.items():
+                for problem in check_page(browser, base, page_path, width, screenshots):
+                    lines.append(f"{page_path} ({label}, {width} px): {problem}")
+        browser.close()
+    return lines
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("html", type=pathlib.Path, help="the built book, docs/_build/html")
     parser.add_argument("--screenshots", type=pathlib.Path, default=None)
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--only", default="", help="check only pages whose path contains this")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="browsers run side by side (pages mostly wait)"
+    )
     args = parser.parse_args(argv)
     if not (args.html / "index.html").is_file():
         parser.error(f"html must be a built book with an index.html (got {args.html})")
+    if args.workers < 1:
+        parser.error(f"--workers must be at least 1 (got {args.workers})")
     if args.screenshots is not None:
         args.screenshots.mkdir(parents=True, exist_ok=True)
     base = args.html.resolve().as_uri() + "/"
-    failures = 0
     pages = [p for p in pages_of(args.html) if args.only in p]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
-        for page_path in pages:
-            for label, width in WIDTHS.items():
-                for problem in check_page(browser, base, page_path, width, args.screenshots):
-                    failures += 1
-                    print(f"{page_path} ({label}, {width} px): {problem}")
-        browser.close()
-    print(f"checked {len(pages)} pages at {len(WIDTHS)} widths: {failures} problems")
-    return 1 if failures else 0
+    shares = [pages[start :: args.workers] for start in range(args.workers)]
+    with concurrent.futures.ProcessPoolExecutor(args.workers) as pool:
+        check_share = functools.partial(
+            check_pages, base=base, chromium=args.chromium, screenshots=args.screenshots
+        )
+        lines = sorted(line for share in pool.map(check_share, shares) for line in share)
+    for line in lines:
+        print(line)
+    print(f"checked {len(pages)} pages at {len(WIDTHS)} widths: {len(lines)} problems")
+    return 1 if lines else 0
 
 
 if __name__ == "__main__":
